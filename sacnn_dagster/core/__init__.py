@@ -1,0 +1,1 @@
+"""Pure computational core: no Dagster imports here."""
