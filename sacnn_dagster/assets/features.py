@@ -1,0 +1,167 @@
+"""Feature assets: cleaned night lights, factory points and factory patches."""
+
+
+import hashlib
+
+import dagster as dg
+import geopandas as gpd
+import numpy as np
+
+from sacnn_dagster.core.cleaning import clean_ntl
+from sacnn_dagster.core.cog import read_band, write_cog
+from sacnn_dagster.core.landuse import NO_CLASS, rasterize_landuse
+from sacnn_dagster.core.patch_table import write_patch_table
+from sacnn_dagster.core.patches import extract_patches, zone_statistics
+from sacnn_dagster.core.pois import extract_factories, read_snapshot, snapshot_for_month
+from sacnn_dagster.layout import month_file, quarantine_file
+from sacnn_dagster.resources import OutputStorage, RegionResource
+
+
+def clean_month(storage: OutputStorage, month: str) -> dict:
+    with storage.reading(month_file("ntl_composite", month)) as path:
+        radiance, grid = read_band(path, 1)
+        coverage, _ = read_band(path, 2)
+    cleaned = clean_ntl(radiance, coverage)
+    key = month_file("ntl_clean", month)
+    with storage.writing(key) as tmp:
+        write_cog(
+            tmp,
+            [cleaned.radiance, cleaned.not_observed.astype(np.float32)],
+            grid,
+            descriptions=["radiance_clean", "not_observed"],
+            tags={"month": month, "units": "nW/cm2/sr (band 1); 1 = no cloud-free observation (band 2)"},
+        )
+    observed = np.isfinite(cleaned.radiance)
+    return {
+        "path": dg.MetadataValue.path(storage.uri(key)),
+        "negatives_zeroed": cleaned.negatives_zeroed,
+        "outliers_replaced": cleaned.outliers_replaced,
+        "pixels_not_observed": int(cleaned.not_observed.sum()),
+        "pixels_observed": int(observed.sum()),
+        "mean_radiance": float(np.nanmean(cleaned.radiance)) if observed.any() else None,
+        "sum_radiance": float(np.nansum(cleaned.radiance)),
+        "max_radiance": float(np.nanmax(cleaned.radiance)) if observed.any() else None,
+    }
+
+
+def factories_month(region: RegionResource, storage: OutputStorage, month: str) -> dict:
+    found = snapshot_for_month(region.poi_snapshots(), month)
+    if found is None:
+        raise ValueError(
+            f"{month}: no POI snapshot in {region.config.pois_dir} dated at or before this month "
+            "(snapshots are named YYYY-MM.csv)"
+        )
+    snapshot_month, path = found
+    cfg = region.config
+    extraction = extract_factories(read_snapshot(path), cfg.factory_typecodes, cfg.poi_crs, region.boundary)
+    factories = extraction.factories.assign(snapshot=snapshot_month)
+    key = month_file("factories", month)
+    with storage.writing(key) as tmp:
+        factories.to_parquet(tmp, index=False)
+    meta = {
+        "path": dg.MetadataValue.path(storage.uri(key)),
+        "snapshot": snapshot_month,
+        "snapshot_file": str(path),
+        "snapshot_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "poi_crs": cfg.poi_crs,
+        **extraction.counts,
+    }
+    if len(extraction.rejected):
+        qkey = quarantine_file(snapshot_month)
+        with storage.writing(qkey) as tmp:
+            extraction.rejected.sort_values("line", kind="stable").to_csv(tmp, index=False)
+        meta["quarantine"] = dg.MetadataValue.path(storage.uri(qkey))
+    meta["preview"] = dg.MetadataValue.md(
+        factories.drop(columns="geometry").head(10).to_markdown(index=False)
+    )
+    return meta
+
+
+def patches_month(region: RegionResource, storage: OutputStorage, month: str) -> dict:
+    with storage.reading(month_file("ntl_clean", month)) as path:
+        ntl, grid = read_band(path, 1)
+    with storage.reading(month_file("factories", month)) as path:
+        factories = gpd.read_parquet(path)
+    landuse = region.landuse
+    landuse_index = rasterize_landuse(landuse, grid)
+    if landuse is not None:
+        urban = landuse_index != NO_CLASS
+        urban_rule = "covered by a land-use parcel"
+    else:
+        urban = ntl >= region.config.urban_threshold
+        urban_rule = f"radiance >= {region.config.urban_threshold}"
+    lng, lat = factories.geometry.x.to_numpy(), factories.geometry.y.to_numpy()
+    patches = extract_patches(ntl, landuse_index, grid, lng, lat, region.config.buffer_m)
+    zones = zone_statistics(ntl, urban)
+    info = {
+        "month": month,
+        "buffer_m": region.config.buffer_m,
+        "grid_transform": list(grid.transform)[:6],
+        "urban_rule": urban_rule,
+        **zones,
+    }
+    key = month_file("factory_patches", month)
+    with storage.writing(key) as tmp:
+        write_patch_table(tmp, factories["id"].to_numpy(), lng, lat, patches, info)
+    f = patches.features
+    return {
+        "path": dg.MetadataValue.path(storage.uri(key)),
+        "factories": len(factories),
+        "patch_shape": f"{patches.windows.shape[1]} x {patches.windows.shape[2]} pixels",
+        "factories_without_observation": int(np.isnan(f["ntl_buffer_sum"]).sum()),
+        "mean_ntl_factory": float(np.nanmean(f["ntl_factory"])) if len(factories) else None,
+        "share_factory_above_20": float(np.nanmean(f["factory_above_20"])) if len(factories) else None,
+        "share_bright_neighbour": float(np.nanmean(f["bright_neighbour"])) if len(factories) else None,
+        **{k: v for k, v in zones.items()},
+        "urban_rule": urban_rule,
+    }
+
+
+def build_feature_assets(partitions: dg.PartitionsDefinition) -> list:
+    common = dict(partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), code_version="1")
+
+    @dg.asset(deps=["ntl_composite"], group_name="features", kinds={"rasterio"}, **common)
+    def ntl_clean(context: dg.AssetExecutionContext, storage: OutputStorage) -> dg.MaterializeResult:
+        """The month's night light ready for sampling: negative radiance set to 0, pixels above
+        262 nW/cm²/sr replaced by their 5×5 neighbourhood mean, and pixels without any
+        cloud-free observation marked as *not observed* (NaN, band 2 = 1) rather than dark.
+        Cloud-Optimized GeoTIFF, `ntl_clean/YYYY-MM.tif`."""
+        keys = context.partition_keys
+        for i, month in enumerate(keys, start=1):
+            meta = clean_month(storage, month)
+            context.add_asset_metadata(meta, partition_key=month)
+            context.log.info(f"ntl_clean {month} ({i}/{len(keys)})")
+        return dg.MaterializeResult()
+
+    @dg.asset(group_name="features", kinds={"geopandas"}, **common)
+    def factories(
+        context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
+    ) -> dg.MaterializeResult:
+        """Factories in force for the month: the newest POI snapshot not after the month, filtered to the
+        region's factory type codes (Amap 1703xx by default), converted from GCJ-02 to WGS84, duplicates
+        merged and points outside the area of interest dropped. Every dropped or malformed row is counted
+        in the metadata and kept in `quarantine/pois/`. GeoParquet in WGS84 with the POI `id`,
+        `factories/YYYY-MM.parquet`."""
+        keys = context.partition_keys
+        for i, month in enumerate(keys, start=1):
+            meta = factories_month(region, storage, month)
+            context.add_asset_metadata(meta, partition_key=month)
+            context.log.info(f"factories {month} ({i}/{len(keys)}): {meta['factories']} from snapshot {meta['snapshot']}")
+        return dg.MaterializeResult()
+
+    @dg.asset(deps=["ntl_clean", "factories"], group_name="features", kinds={"numpy"}, **common)
+    def factory_patches(
+        context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
+    ) -> dg.MaterializeResult:
+        """What the model sees for the month: for every factory, the cleaned night light inside its buffer
+        zone (region's `buffer_m`, 1500 m by default) and the SA-CNN features (factory-pixel light, buffer
+        maximum, bright-neighbour flag, light summed per land-use class, dominant class), plus the month's
+        urban and rural light statistics. Parquet, one row per factory, `factory_patches/YYYY-MM.parquet`."""
+        keys = context.partition_keys
+        for i, month in enumerate(keys, start=1):
+            meta = patches_month(region, storage, month)
+            context.add_asset_metadata(meta, partition_key=month)
+            context.log.info(f"factory_patches {month} ({i}/{len(keys)}): {meta['factories']} factories")
+        return dg.MaterializeResult()
+
+    return [ntl_clean, factories, factory_patches]

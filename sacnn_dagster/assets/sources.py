@@ -1,0 +1,102 @@
+"""Source assets: the month's night-light composite and the published statistics."""
+
+
+import dagster as dg
+import numpy as np
+
+from sacnn_dagster.core.cog import write_cog
+from sacnn_dagster.core.composite_reader import read_composite
+from sacnn_dagster.core.statistics import parse_statistics
+from sacnn_dagster.layout import STATISTICS_FILE, month_file
+from sacnn_dagster.resources import OutputStorage, RegionResource
+
+
+def composite_month(region: RegionResource, storage: OutputStorage, month: str) -> dict:
+    """Pick, read, clip and store one month's composite; return its metadata."""
+    choice = region.nightlights.choose(month)
+    if choice is None:
+        raise ValueError(
+            f"{month}: no night-light composite for this month under {region.config.nightlights_dir} "
+            "(not published yet, or named differently from EOG's pattern)"
+        )
+    composite = read_composite(choice, region.boundary)
+    inside = np.isfinite(composite.radiance)
+    has_coverage = bool(np.isfinite(composite.coverage[inside]).any())
+    key = month_file("ntl_composite", month)
+    with storage.writing(key) as tmp:
+        write_cog(
+            tmp,
+            [composite.radiance, composite.coverage],
+            composite.grid,
+            descriptions=["avg_rade9h", "cf_cvg"],
+            tags={
+                "month": month,
+                "units": "nW/cm2/sr (band 1); cloud-free observations (band 2)",
+                "source_files": ";".join(f.rsplit("/", 1)[-1] for f in choice.source_files),
+                "processing_stamp": choice.stamp,
+                "satellite": choice.satellite,
+            },
+        )
+    pixels = int(inside.sum())
+    return {
+        "path": dg.MetadataValue.path(storage.uri(key)),
+        "source_file": ", ".join(choice.source_files),
+        "stamp": choice.stamp,
+        "satellite": choice.satellite,
+        "config": choice.config,
+        "version": choice.version,
+        "alternatives_not_chosen": ", ".join(choice.alternatives) or "none",
+        "pixel_count": pixels,
+        "mean_radiance": float(np.nanmean(composite.radiance)),
+        "share_not_observed": float((composite.coverage[inside] == 0).mean()) if has_coverage else None,
+        "coverage_published": has_coverage,
+    }
+
+
+def build_source_assets(partitions: dg.PartitionsDefinition) -> list:
+    @dg.asset(
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name="sources",
+        kinds={"rasterio"},
+        code_version="1",
+    )
+    def ntl_composite(
+        context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
+    ) -> dg.MaterializeResult:
+        """The month's VIIRS night-light composite (EOG VNL v1 monthly, avg_rade9h) clipped to the area of
+        interest, with the cloud-free coverage count as band 2. When several files exist for a month, the
+        region's satellite and configuration preference, then the newest processing stamp, decide; the
+        metadata says which file was used and what was passed over. Cloud-Optimized GeoTIFF,
+        `ntl_composite/YYYY-MM.tif`."""
+        keys = context.partition_keys
+        for i, month in enumerate(keys, start=1):
+            meta = composite_month(region, storage, month)
+            context.add_asset_metadata(meta, partition_key=month)
+            context.log.info(f"ntl_composite {month} ({i}/{len(keys)}): {meta['source_file']}")
+        return dg.MaterializeResult()
+
+    @dg.asset(group_name="sources", kinds={"pandas"}, code_version="1")
+    def gvio_statistics(region: RegionResource, storage: OutputStorage) -> dg.MaterializeResult:
+        """The published monthly industrial output (GVIO, 亿元) used as labels, one row per published
+        value. A combined January-February release stays one row covering two months (it is never split
+        evenly). `gvio_statistics/gvio_monthly.parquet`."""
+        path = region.config.statistics_path
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: the statistics file is required for training")
+        table = parse_statistics(path)
+        with storage.writing(STATISTICS_FILE) as tmp:
+            table.to_parquet(tmp, index=False)
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(storage.uri(STATISTICS_FILE)),
+                "published_values": len(table),
+                "months_covered": int(table["n_months"].sum()),
+                "combined_releases": int((table["n_months"] > 1).sum()),
+                "first_month": table["first_month"].min() if len(table) else None,
+                "last_month": table["last_month"].max() if len(table) else None,
+                "preview": dg.MetadataValue.md(table.tail(12).to_markdown(index=False)),
+            }
+        )
+
+    return [ntl_composite, gvio_statistics]

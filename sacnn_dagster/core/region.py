@@ -1,0 +1,126 @@
+"""The inputs contract: a region folder and its `region.yaml` (documented in the README)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from sacnn_dagster.core.months import parse_month
+
+SATELLITES = ("npp", "j01", "j02")
+CONFIGS = ("vcmcfg", "vcmslcfg")
+
+
+@dataclass(frozen=True)
+class RegionConfig:
+    """Settings of one region, read from REGION/region.yaml."""
+
+    root: Path
+    name: str
+    start: str
+    end: str | None = None
+    poi_crs: str = "gcj02"
+    factory_typecodes: tuple[str, ...] = ("1703",)
+    buffer_m: float = 1500.0
+    #: Preference order when several composites exist for a month: the first satellite that has one wins,
+    #: then the first configuration, then the newest processing stamp.
+    satellites: tuple[str, ...] = SATELLITES
+    configs: tuple[str, ...] = CONFIGS
+    #: Radiance above which a pixel counts as urban when the region has no land-use layer.
+    urban_threshold: float = 10.0
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def boundary_path(self) -> Path:
+        return self.root / "boundary.geojson"
+
+    @property
+    def districts_path(self) -> Path:
+        return self.root / "districts.geojson"
+
+    @property
+    def landuse_path(self) -> Path:
+        return self.root / "landuse.geojson"
+
+    @property
+    def nightlights_dir(self) -> Path:
+        return self.root / "nightlights"
+
+    @property
+    def pois_dir(self) -> Path:
+        return self.root / "pois"
+
+    @property
+    def statistics_path(self) -> Path:
+        return self.root / "statistics" / "gvio_monthly.csv"
+
+    @property
+    def validation_dir(self) -> Path:
+        return self.root / "validation"
+
+
+_KNOWN = {
+    "name", "start", "end", "poi_crs", "factory_typecodes", "buffer_m", "satellites", "configs", "urban_threshold",
+}
+
+
+def load_region(root: str | Path) -> RegionConfig:
+    """Read and validate REGION/region.yaml; every problem names the file and the key."""
+    root = Path(root).resolve()
+    cfg_path = root / "region.yaml"
+    if not root.is_dir():
+        raise FileNotFoundError(f"region folder {root} does not exist")
+    if not cfg_path.is_file():
+        raise FileNotFoundError(f"{cfg_path} is missing: every region folder needs a region.yaml")
+    raw = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{cfg_path}: expected a mapping of settings")
+
+    def need(key):
+        if key not in raw or raw[key] in (None, ""):
+            raise ValueError(f"{cfg_path}: required key {key!r} is missing")
+        return raw[key]
+
+    name = str(need("name"))
+    start = str(need("start"))
+    parse_month(start, f"{cfg_path}: start")
+    end = raw.get("end")
+    if end is not None:
+        end = str(end)
+        if parse_month(end, f"{cfg_path}: end") < parse_month(start):
+            raise ValueError(f"{cfg_path}: end {end} is before start {start}")
+    poi_crs = str(raw.get("poi_crs", "gcj02")).lower()
+    if poi_crs not in ("gcj02", "wgs84"):
+        raise ValueError(f"{cfg_path}: poi_crs must be gcj02 or wgs84, not {poi_crs!r}")
+    typecodes = raw.get("factory_typecodes", ["1703"])
+    if isinstance(typecodes, (str, int)):
+        typecodes = [typecodes]
+    typecodes = tuple(str(t) for t in typecodes)
+    if not typecodes or not all(t.isdigit() for t in typecodes):
+        raise ValueError(f"{cfg_path}: factory_typecodes must be digit prefixes, got {typecodes}")
+    buffer_m = float(raw.get("buffer_m", 1500))
+    if not buffer_m > 0:
+        raise ValueError(f"{cfg_path}: buffer_m must be positive")
+    satellites = tuple(raw.get("satellites", SATELLITES))
+    configs = tuple(raw.get("configs", CONFIGS))
+    for value, allowed, key in ((satellites, SATELLITES, "satellites"), (configs, CONFIGS, "configs")):
+        bad = [v for v in value if v not in allowed]
+        if bad or not value:
+            raise ValueError(f"{cfg_path}: {key} must be a non-empty list drawn from {list(allowed)}, got {bad}")
+    if not (root / "boundary.geojson").is_file():
+        raise FileNotFoundError(f"{root / 'boundary.geojson'} is missing: the area of interest is required")
+    return RegionConfig(
+        root=root,
+        name=name,
+        start=start,
+        end=end,
+        poi_crs=poi_crs,
+        factory_typecodes=typecodes,
+        buffer_m=buffer_m,
+        satellites=satellites,
+        configs=configs,
+        urban_threshold=float(raw.get("urban_threshold", 10.0)),
+        extra={k: v for k, v in raw.items() if k not in _KNOWN},
+    )
