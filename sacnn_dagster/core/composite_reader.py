@@ -27,13 +27,17 @@ def _file_grid(ds) -> Grid:
     return Grid.from_transform(ds.transform, ds.width, ds.height)
 
 
-def _read_into(source: LayerSource, target: np.ndarray, grid: Grid) -> None:
-    """Copy the part of `source` that overlaps `grid` into `target` (same lattice required)."""
+def _open(source: LayerSource):
+    """Open a layer; anything that is not a raster (an HTML login page, a truncated file) names the file."""
     try:
-        ds = rasterio.open(source.gdal_path)
+        return rasterio.open(source.gdal_path)
     except rasterio.errors.RasterioIOError as exc:
         raise ValueError(f"{source.file}: cannot be read as a raster ({exc})") from exc
-    with ds:
+
+
+def _read_into(source: LayerSource, target: np.ndarray, grid: Grid) -> None:
+    """Copy the part of `source` that overlaps `grid` into `target` (same lattice required)."""
+    with _open(source) as ds:
         fgrid = _file_grid(ds)
         try:
             row, col = grid.offset_in(fgrid)
@@ -51,8 +55,7 @@ def _read_into(source: LayerSource, target: np.ndarray, grid: Grid) -> None:
 
 def area_grid(choice: CompositeChoice, aoi_bounds: tuple[float, float, float, float]) -> Grid:
     """The window of the composite's own pixel lattice that covers the area of interest."""
-    src = choice.tiles[0].radiance
-    with rasterio.open(src.gdal_path) as ds:
+    with _open(choice.tiles[0].radiance) as ds:
         fgrid = _file_grid(ds)
     return lattice_window(aoi_bounds, origin=(fgrid.west, fgrid.north), res=fgrid.res)
 

@@ -1,0 +1,89 @@
+"""The `sacnn-dagster` command: build the demo region, run a region through Dagster."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+from sacnn_dagster.code_location import DEFAULT_REGION
+from sacnn_dagster.core.months import parse_month
+
+
+def _month(text: str) -> str:
+    try:
+        parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _make_demo(directory: Path, small: bool, seed: int | None) -> None:
+    from sacnn_dagster.demo import DemoSpec, make_demo_region
+
+    spec = DemoSpec.small() if small else DemoSpec()
+    if seed is not None:
+        spec = dataclasses.replace(spec, seed=seed)
+    started = time.perf_counter()
+    make_demo_region(directory, spec)
+    print(f"Demo region written to {directory} in {time.perf_counter() - started:.1f} s")
+
+
+def _run(region: Path, start: str | None, end: str | None, storage: str | None) -> int:
+    from sacnn_dagster.runner import ensure_dagster_home, run_region
+
+    home = ensure_dagster_home()
+    print(f"Dagster instance: {home}")
+    started = time.perf_counter()
+    report = run_region(region, start=start, end=end, storage_root=storage)
+    elapsed = time.perf_counter() - started
+    print(
+        f"Done in {elapsed:.0f} s: {len(report.months_materialized)} month(s) materialized, "
+        f"{len(report.months_without_composite)} without a composite, {len(report.failures)} failure(s)"
+    )
+    for failure in report.failures:
+        print(f"FAILED {failure}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sacnn-dagster", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("make-demo", help="write the synthetic demo region only")
+    p.add_argument("directory", type=Path)
+    p.add_argument("--small", action="store_true", help="a small region for quick tries and tests")
+    p.add_argument("--seed", type=int, default=None)
+
+    p = sub.add_parser("demo", help="build the demo region if missing, then run every month through Dagster")
+    p.add_argument("--region", type=Path, default=Path(DEFAULT_REGION))
+    p.add_argument("--storage", default=None, help="output root (default ./sacnn-output/<region name>/)")
+    p.add_argument("--small", action="store_true", help="build the small demo region")
+
+    p = sub.add_parser("run", help="materialize every asset of a region for a range of months")
+    p.add_argument("--region", type=Path, required=True, help="region folder (see README: inputs contract)")
+    p.add_argument("--start", type=_month, default=None, help="first month YYYY-MM (default: region start)")
+    p.add_argument("--end", type=_month, default=None, help="last month YYYY-MM (default: last month)")
+    p.add_argument("--storage", default=None, help="output root (default ./sacnn-output/<region name>/)")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "make-demo":
+            _make_demo(args.directory, args.small, args.seed)
+            return 0
+        if args.command == "demo":
+            if not (args.region / "region.yaml").is_file():
+                _make_demo(args.region, args.small, None)
+            else:
+                print(f"Using the existing demo region {args.region}")
+            return _run(args.region, None, None, args.storage)
+        return _run(args.region, args.start, args.end, args.storage)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
