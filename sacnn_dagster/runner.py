@@ -86,14 +86,14 @@ def run_region(
     if report.months_without_composite:
         echo(f"  not available yet (no composite): {', '.join(report.months_without_composite)}")
 
-    reference = defs.get_job_def(REFERENCE_JOB).execute_in_process(
+    reference = defs.resolve_job_def(REFERENCE_JOB).execute_in_process(
         instance=instance, run_config=run_config, raise_on_error=False
     )
     report.run_ids.append(reference.run_id)
     if not reference.success:
         report.failures.append(f"reference assets (run {reference.run_id})")
 
-    monthly = defs.get_job_def(MONTHLY_JOB)
+    monthly = defs.resolve_job_def(MONTHLY_JOB)
     for a, b in contiguous_stretches(runnable):
         echo(f"Materializing {a}..{b} in one Dagster run")
         result = monthly.execute_in_process(
