@@ -47,6 +47,15 @@ def contiguous_stretches(months: list[str]) -> list[tuple[str, str]]:
     return stretches
 
 
+def step_errors(result) -> list[str]:
+    """'step: message' for each failed step of an in-process run (the message names the bad input)."""
+    return [
+        f"{e.step_key}: {e.step_failure_data.error.message.strip()}"
+        for e in result.all_events
+        if e.is_step_failure and e.step_failure_data.error is not None
+    ]
+
+
 @dataclass
 class RunReport:
     months_requested: list[str]
@@ -91,7 +100,7 @@ def run_region(
     )
     report.run_ids.append(reference.run_id)
     if not reference.success:
-        report.failures.append(f"reference assets (run {reference.run_id})")
+        report.failures += [f"{error} (run {reference.run_id})" for error in step_errors(reference)]
 
     monthly = defs.resolve_job_def(MONTHLY_JOB)
     for a, b in contiguous_stretches(runnable):
@@ -106,6 +115,5 @@ def run_region(
         if result.success:
             report.months_materialized += month_range(a, b)
         else:
-            failed = [e.step_key for e in result.all_events if e.is_step_failure]
-            report.failures.append(f"{a}..{b}: failed step(s) {', '.join(failed)} (run {result.run_id})")
+            report.failures += [f"{a}..{b} {error} (run {result.run_id})" for error in step_errors(result)]
     return report
