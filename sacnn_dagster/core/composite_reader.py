@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,12 +28,20 @@ def _file_grid(ds) -> Grid:
     return Grid.from_transform(ds.transform, ds.width, ds.height)
 
 
+#: Inputs are read-only to us: GDAL would otherwise leave a `.properties` index beside every .gz it reads.
+_READ_ONLY_ENV = {"CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO"}
+
+
+@contextmanager
 def _open(source: LayerSource):
     """Open a layer; anything that is not a raster (an HTML login page, a truncated file) names the file."""
-    try:
-        return rasterio.open(source.gdal_path)
-    except rasterio.errors.RasterioIOError as exc:
-        raise ValueError(f"{source.file}: cannot be read as a raster ({exc})") from exc
+    with rasterio.Env(**_READ_ONLY_ENV):
+        try:
+            ds = rasterio.open(source.gdal_path)
+        except rasterio.errors.RasterioIOError as exc:
+            raise ValueError(f"{source.file}: cannot be read as a raster ({exc})") from exc
+        with ds:
+            yield ds
 
 
 def _read_into(source: LayerSource, target: np.ndarray, grid: Grid) -> None:

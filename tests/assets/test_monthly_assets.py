@@ -44,7 +44,12 @@ def test_one_partition_materialized_with_metadata(defs, instance, tmp_path):
     assert {"source_file", "stamp", "satellite", "pixel_count", "mean_radiance", "share_not_observed"} <= set(comp)
     assert comp["pixel_count"] > 1000 and comp["source_file"].split("/")[-1].startswith("SVDNB_")
     clean = metadata(instance, "ntl_clean", month)
-    assert clean["negatives_zeroed"] > 0  # the demo has negative radiance
+    with rasterio.open(out / "ntl_composite" / f"{month}.tif") as ds:
+        radiance, coverage = ds.read(1), ds.read(2)
+    observed = np.isfinite(radiance) & (coverage != 0)
+    assert clean["negatives_zeroed"] == int((radiance[observed] < 0).sum())
+    assert clean["outliers_replaced"] == int((np.maximum(radiance[observed], 0) > 262).sum())
+    assert clean["pixels_not_observed"] == int((np.isfinite(radiance) & (coverage == 0)).sum())
     fac = metadata(instance, "factories", month)
     assert fac["factories"] > 50 and fac["malformed_rows"] + fac["bad_location"] > 0
     assert fac["rows"] == sum(fac[k] for k in ("malformed_rows", "not_factory_category", "bad_location",

@@ -62,6 +62,7 @@ def test_reads_only_the_area_window_from_every_encoding(tmp_path, cut, kind):
 
     grid, radiance, coverage = cut
     write_layout(tmp_path / "nl" / "2014" / "201401", kind, grid, radiance, coverage)
+    before = sorted(p.name for p in (tmp_path / "nl").rglob("*") if p.is_file())
     src = source(tmp_path / "nl")
     assert list(src.available_months()) == ["2014-01"]
     comp = read_composite(src.choose("2014-01"), AREA)
@@ -72,6 +73,8 @@ def test_reads_only_the_area_window_from_every_encoding(tmp_path, cut, kind):
     assert inside.mean() > 0.9
     np.testing.assert_array_equal(comp.radiance[inside], expected[inside])
     assert (comp.coverage[inside] == 7).all()
+    # inputs are left exactly as they were: no GDAL sidecar (.properties, .aux.xml) written beside them
+    assert sorted(p.name for p in (tmp_path / "nl").rglob("*") if p.is_file()) == before
 
 
 def test_grids_on_different_lattices_are_refused_not_resampled(cut):
