@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -12,6 +13,10 @@ from sacnn_dagster.assets.sources import build_source_assets
 from sacnn_dagster.core.region import load_region
 from sacnn_dagster.partitions import monthly_partitions
 from sacnn_dagster.resources import LocalOutputStorage, RegionResource
+
+# Single-run backfill policies are what make a decade of months one run (see runner.py); Dagster still
+# labels them beta, which would print a warning per asset on every load.
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 DEFAULT_REGION = "demo-region"
 #: The job that materializes every monthly asset over a partition range, and the one for the rest.

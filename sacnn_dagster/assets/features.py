@@ -47,11 +47,8 @@ def clean_month(storage: OutputStorage, month: str) -> dict:
 def factories_month(region: RegionResource, storage: OutputStorage, month: str) -> dict:
     found = snapshot_for_month(region.poi_snapshots(), month)
     if found is None:
-        raise ValueError(
-            f"{month}: no POI snapshot in {region.config.pois_dir} dated at or before this month "
-            "(snapshots are named YYYY-MM.csv)"
-        )
-    snapshot_month, path = found
+        raise ValueError(f"{month}: no POI snapshot in {region.config.pois_dir} (snapshots are named YYYY-MM.csv)")
+    snapshot_month, path, from_later = found
     cfg = region.config
     extraction = extract_factories(read_snapshot(path), cfg.factory_typecodes, cfg.poi_crs, region.boundary)
     factories = extraction.factories.assign(snapshot=snapshot_month)
@@ -61,6 +58,7 @@ def factories_month(region: RegionResource, storage: OutputStorage, month: str) 
     meta = {
         "path": dg.MetadataValue.path(storage.uri(key)),
         "snapshot": snapshot_month,
+        "snapshot_after_month": from_later,
         "snapshot_file": str(path),
         "snapshot_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "poi_crs": cfg.poi_crs,
@@ -137,7 +135,8 @@ def build_feature_assets(partitions: dg.PartitionsDefinition) -> list:
     def factories(
         context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
     ) -> dg.MaterializeResult:
-        """Factories in force for the month: the newest POI snapshot not after the month, filtered to the
+        """Factories in force for the month: the newest POI snapshot not after the month (before the first
+        snapshot, the earliest one, flagged in the metadata), filtered to the
         region's factory type codes (Amap 1703xx by default), converted from GCJ-02 to WGS84, duplicates
         merged and points outside the area of interest dropped. Every dropped or malformed row is counted
         in the metadata and kept in `quarantine/pois/`. GeoParquet in WGS84 with the POI `id`,
@@ -147,6 +146,8 @@ def build_feature_assets(partitions: dg.PartitionsDefinition) -> list:
             meta = factories_month(region, storage, month)
             context.add_asset_metadata(meta, partition_key=month)
             context.log.info(f"factories {month} ({i}/{len(keys)}): {meta['factories']} from snapshot {meta['snapshot']}")
+            if meta["snapshot_after_month"]:
+                context.log.warning(f"factories {month}: no snapshot this early, using the later {meta['snapshot']}")
         return dg.MaterializeResult()
 
     @dg.asset(deps=["ntl_clean", "factories"], group_name="features", kinds={"numpy"}, **common)

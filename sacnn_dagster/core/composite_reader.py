@@ -41,6 +41,8 @@ def _open(source: LayerSource):
         except rasterio.errors.RasterioIOError as exc:
             raise ValueError(f"{source.file}: cannot be read as a raster ({exc})") from exc
         with ds:
+            if ds.crs is not None and ds.crs.to_epsg() != 4326:
+                raise ValueError(f"{source.file}: CRS {ds.crs} is not EPSG:4326 longitude/latitude")
             yield ds
 
 

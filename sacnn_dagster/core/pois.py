@@ -39,10 +39,15 @@ def list_snapshots(pois_dir: Path) -> dict[str, Path]:
     return out
 
 
-def snapshot_for_month(snapshots: dict[str, Path], month: str) -> tuple[str, Path] | None:
-    """The newest snapshot not after `month`."""
+def snapshot_for_month(snapshots: dict[str, Path], month: str) -> tuple[str, Path, bool] | None:
+    """(snapshot month, file, taken_from_later) for `month`: the newest snapshot not after it. Before the
+    first snapshot the earliest one stands in, flagged, as the paper applied one 2022 snapshot to every
+    year; a region with no snapshot at all gives None."""
+    if not snapshots:
+        return None
     eligible = [m for m in snapshots if m <= month]
-    return (max(eligible), snapshots[max(eligible)]) if eligible else None
+    chosen = max(eligible) if eligible else min(snapshots)
+    return chosen, snapshots[chosen], not eligible
 
 
 def decode_csv_bytes(raw: bytes, where: str) -> tuple[str, str]:

@@ -15,11 +15,11 @@ STEM = "SVDNB_npp_{m}01-{m}{d}_75N060E_vcmcfg_v10_c{stamp}"
 AREA = shapely.box(121.2, 31.1, 121.3, 31.2)
 
 
-def tif_bytes(array, grid, dtype):
+def tif_bytes(array, grid, dtype, crs="EPSG:4326"):
     buf = io.BytesIO()
     with rasterio.MemoryFile() as mem:
         with mem.open(driver="GTiff", width=grid.width, height=grid.height, count=1, dtype=dtype,
-                      crs="EPSG:4326", transform=grid.transform) as dst:
+                      crs=crs, transform=grid.transform) as dst:
             dst.write(array.astype(dtype), 1)
         buf.write(mem.read())
     return buf.getvalue()
@@ -103,4 +103,14 @@ def test_composite_not_covering_the_area(tmp_path):
     far = lattice_window((100.0, 20.0, 100.1, 20.1))
     write_layout(tmp_path, "tif", far, np.ones(far.shape), np.ones(far.shape))
     with pytest.raises(ValueError, match="2014-01: the composite .* does not cover the area of interest"):
+        read_composite(source(tmp_path).choose("2014-01"), AREA)
+
+
+def test_projected_raster_is_refused_naming_the_file(tmp_path, cut):
+    from sacnn_dagster.core.composite_reader import read_composite
+
+    grid, radiance, _ = cut
+    stem = STEM.format(m="201401", d="31", stamp="201402101200")
+    (tmp_path / f"{stem}.avg_rade9h.tif").write_bytes(tif_bytes(radiance, grid, "float32", crs="EPSG:3857"))
+    with pytest.raises(ValueError, match=f"{stem}.avg_rade9h.tif: CRS .* is not EPSG:4326"):
         read_composite(source(tmp_path).choose("2014-01"), AREA)

@@ -55,10 +55,12 @@ def test_snapshot_in_force_is_newest_not_after_month(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     snaps = list_snapshots(tmp_path)
     assert sorted(snaps) == ["2014-01", "2016-01", "2018-06"]
-    assert snapshot_for_month(snaps, "2015-12")[0] == "2014-01"
-    assert snapshot_for_month(snaps, "2016-01")[0] == "2016-01"
-    assert snapshot_for_month(snaps, "2022-12")[0] == "2018-06"
-    assert snapshot_for_month(snaps, "2013-12") is None
+    assert snapshot_for_month(snaps, "2015-12")[::2] == ("2014-01", False)
+    assert snapshot_for_month(snaps, "2016-01")[::2] == ("2016-01", False)
+    assert snapshot_for_month(snaps, "2022-12")[::2] == ("2018-06", False)
+    # before the first snapshot the earliest stands in, flagged
+    assert snapshot_for_month(snaps, "2013-12")[::2] == ("2014-01", True)
+    assert snapshot_for_month({}, "2013-12") is None
 
 
 def test_missing_columns_named(tmp_path):
