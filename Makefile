@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export DAGSTER_HOME := $(CURDIR)/.dagster_home
+# The demo's Dagster instance lives in the project folder, so `make ui` shows what `make demo` did.
+DEMO_HOME := $(CURDIR)/.dagster_home
 
 .PHONY: demo test ui setup setup-test
 
@@ -18,7 +19,8 @@ setup-test: $(BIN)/python
 
 ## Set up, build the demo region and run every demo month through Dagster.
 demo: setup
-	$(BIN)/sacnn-dagster demo
+	mkdir -p $(DEMO_HOME)
+	DAGSTER_HOME=$(DEMO_HOME) $(BIN)/sacnn-dagster demo
 
 ## Set up and run the whole test suite.
 test: setup-test
@@ -26,4 +28,5 @@ test: setup-test
 
 ## The Dagster UI on the materialized demo instance.
 ui: setup
-	$(BIN)/dagster dev -w workspace.yaml
+	mkdir -p $(DEMO_HOME)
+	DAGSTER_HOME=$(DEMO_HOME) $(BIN)/dagster dev -w workspace.yaml

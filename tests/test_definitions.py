@@ -27,7 +27,9 @@ def test_definitions_load_for_a_region(small_demo_region, tmp_path):
 
 
 def test_definitions_module_reads_sacnn_region(small_demo_region, tmp_path):
-    env = {**os.environ, "SACNN_REGION": str(small_demo_region), "SACNN_STORAGE": str(tmp_path / "out")}
+    (tmp_path / "home").mkdir()
+    env = {**os.environ, "SACNN_REGION": str(small_demo_region), "SACNN_STORAGE": str(tmp_path / "out"),
+           "DAGSTER_HOME": str(tmp_path / "home")}
     out = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
