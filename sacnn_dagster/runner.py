@@ -48,12 +48,17 @@ def contiguous_stretches(months: list[str]) -> list[tuple[str, str]]:
 
 
 def step_errors(result) -> list[str]:
-    """'step: message' for each failed step of an in-process run (the message names the bad input)."""
-    return [
-        f"{e.step_key}: {e.step_failure_data.error.message.strip()}"
-        for e in result.all_events
-        if e.is_step_failure and e.step_failure_data.error is not None
-    ]
+    """'step: message' for each failed step of an in-process run: the user-code error (which names the bad
+    input), not Dagster's wrapper around it."""
+    errors = []
+    for event in result.all_events:
+        if not event.is_step_failure or event.step_failure_data.error is None:
+            continue
+        error = event.step_failure_data.error
+        while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+            error = error.cause
+        errors.append(f"{event.step_key}: {error.message.strip()}")
+    return errors
 
 
 @dataclass
@@ -91,9 +96,16 @@ def run_region(
     instance = instance or dg.DagsterInstance.get()
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
+    if first > last:
+        raise ValueError(f"--start {first} is after --end {last}")
     echo(f"Region {cfg.name}: {len(requested)} month(s) {first}..{last}, {len(runnable)} with a composite")
-    if report.months_without_composite:
-        echo(f"  not available yet (no composite): {', '.join(report.months_without_composite)}")
+    latest = max(runnable, default="")
+    gaps = [m for m in report.months_without_composite if m < latest]
+    not_yet = [m for m in report.months_without_composite if m > latest]
+    if gaps:
+        echo(f"  missing (no composite): {', '.join(gaps)}")
+    if not_yet:
+        echo(f"  not published yet: {len(not_yet)} month(s) {not_yet[0]}..{not_yet[-1]}")
 
     reference = defs.resolve_job_def(REFERENCE_JOB).execute_in_process(
         instance=instance, run_config=run_config, raise_on_error=False
@@ -103,8 +115,8 @@ def run_region(
         report.failures += [f"{error} (run {reference.run_id})" for error in step_errors(reference)]
 
     monthly = defs.resolve_job_def(MONTHLY_JOB)
-    for a, b in contiguous_stretches(runnable):
-        echo(f"Materializing {a}..{b} in one Dagster run")
+
+    def run_stretch(a: str, b: str) -> bool:
         result = monthly.execute_in_process(
             instance=instance,
             run_config=run_config,
@@ -114,6 +126,19 @@ def run_region(
         report.run_ids.append(result.run_id)
         if result.success:
             report.months_materialized += month_range(a, b)
-        else:
-            report.failures += [f"{a}..{b} {error} (run {result.run_id})" for error in step_errors(result)]
+        elif a == b:
+            report.failures += [f"{a} {error} (run {result.run_id})" for error in step_errors(result)]
+        return result.success
+
+    for a, b in contiguous_stretches(runnable):
+        echo(f"Materializing {a}..{b} in one Dagster run")
+        if not run_stretch(a, b) and a != b:
+            # One bad month must not cost the others: redo the stretch month by month (same bytes for the
+            # good months), so every good month is materialized and the bad one stands alone, re-runnable.
+            echo(f"  {a}..{b} failed; running its months one by one to isolate the failure")
+            for month in month_range(a, b):
+                run_stretch(month, month)
+    report.months_materialized.sort()
+    for failure in report.failures:
+        echo(f"  FAILED {failure}")
     return report

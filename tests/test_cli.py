@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
+from sacnn_dagster.core.eog_names import parse_composite_name
 from sacnn_dagster.core.months import month_range
 
 SCRIPT = shutil.which("sacnn-dagster", path=str(Path(sys.executable).parent)) or "sacnn-dagster"
@@ -38,12 +39,18 @@ def test_demo_command_builds_and_materializes_every_month(tmp_path):
                 cwd=tmp_path, home=home)
     assert again.returncode == 0 and "2 month(s)" in again.stdout
 
-    # a broken composite fails the run with a non-zero exit and names the file
-    victim = sorted((tmp_path / "region" / "nightlights").rglob("*.avg_rade9h.tif"))[0]
+    # a broken composite fails its month only: non-zero exit, the real cause named, other months complete
+    victim = sorted((tmp_path / "region" / "nightlights").rglob("*.avg_rade9h.tif"))[3]
+    bad_month = parse_composite_name(victim.name).month
     victim.write_text("<html>login</html>")
-    broken = cli("run", "--region", "region", "--storage", "out", cwd=tmp_path, home=home)
-    assert broken.returncode != 0
-    assert "FAILED" in broken.stderr and victim.name in broken.stdout + broken.stderr
+    home2 = tmp_path / "home2"
+    broken = cli("run", "--region", "region", "--storage", "out2", cwd=tmp_path, home=home2)
+    assert broken.returncode == 1
+    assert f"FAILED {bad_month} ntl_composite: " in broken.stdout
+    assert f"{victim.name}: cannot be read as a raster" in broken.stdout
+    with dg.DagsterInstance.from_config(str(home2)) as instance:
+        assert instance.get_materialized_partitions(dg.AssetKey("factory_patches")) == set(months) - {bad_month}
+        assert instance.get_materialized_partitions(dg.AssetKey("factories")) == set(months)
 
 
 def test_bad_arguments_and_missing_region(tmp_path):
@@ -51,3 +58,9 @@ def test_bad_arguments_and_missing_region(tmp_path):
     assert out.returncode == 2 and "nope" in out.stderr
     bad = cli("run", "--region", ".", "--start", "2020-13", cwd=tmp_path, home=tmp_path / "home")
     assert bad.returncode == 2 and "2020-13" in bad.stderr
+
+
+def test_reversed_range_is_an_error(small_demo_region, tmp_path):
+    out = cli("run", "--region", str(small_demo_region), "--start", "2021-03", "--end", "2020-01",
+              cwd=tmp_path, home=tmp_path / "home")
+    assert out.returncode == 2 and "--start 2021-03 is after --end 2020-01" in out.stderr

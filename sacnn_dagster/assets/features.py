@@ -17,6 +17,12 @@ from sacnn_dagster.layout import month_file, quarantine_file
 from sacnn_dagster.resources import OutputStorage, RegionResource
 
 
+def finite_mean(values: np.ndarray) -> float | None:
+    """Mean of the finite values; None when there are none (a month with nothing observed)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if finite.size else None
+
+
 def clean_month(storage: OutputStorage, month: str) -> dict:
     with storage.reading(month_file("ntl_composite", month)) as path:
         radiance, grid = read_band(path, 1)
@@ -26,7 +32,7 @@ def clean_month(storage: OutputStorage, month: str) -> dict:
     with storage.writing(key) as tmp:
         write_cog(
             tmp,
-            [cleaned.radiance, cleaned.not_observed.astype(np.float32)],
+            [cleaned.radiance, np.where(np.isfinite(radiance), cleaned.not_observed, np.nan)],
             grid,
             descriptions=["radiance_clean", "not_observed"],
             tags={"month": month, "units": "nW/cm2/sr (band 1); 1 = no cloud-free observation (band 2)"},
@@ -38,7 +44,7 @@ def clean_month(storage: OutputStorage, month: str) -> dict:
         "outliers_replaced": cleaned.outliers_replaced,
         "pixels_not_observed": int(cleaned.not_observed.sum()),
         "pixels_observed": int(observed.sum()),
-        "mean_radiance": float(np.nanmean(cleaned.radiance)) if observed.any() else None,
+        "mean_radiance": finite_mean(cleaned.radiance),
         "sum_radiance": float(np.nansum(cleaned.radiance)),
         "max_radiance": float(np.nanmax(cleaned.radiance)) if observed.any() else None,
     }
@@ -107,11 +113,12 @@ def patches_month(region: RegionResource, storage: OutputStorage, month: str) ->
         "factories": len(factories),
         "patch_shape": f"{patches.windows.shape[1]} x {patches.windows.shape[2]} pixels",
         "factories_without_observation": int(np.isnan(f["ntl_buffer_sum"]).sum()),
-        "mean_ntl_factory": float(np.nanmean(f["ntl_factory"])) if len(factories) else None,
-        "share_factory_above_20": float(np.nanmean(f["factory_above_20"])) if len(factories) else None,
-        "share_bright_neighbour": float(np.nanmean(f["bright_neighbour"])) if len(factories) else None,
-        **{k: v for k, v in zones.items()},
+        "mean_ntl_factory": finite_mean(f["ntl_factory"]),
+        "share_factory_above_20": finite_mean(f["factory_above_20"]),
+        "share_bright_neighbour": finite_mean(f["bright_neighbour"]),
+        **{k: (v if np.isfinite(v) else None) for k, v in zones.items()},
         "urban_rule": urban_rule,
+        "landuse_polygons_unknown_class": landuse.unknown_class_polygons if landuse is not None else None,
     }
 
 

@@ -34,7 +34,10 @@ def write_patch_table(
         ),
     }
     info = {**month_info, "patch_height": h, "patch_width": w, "feature_columns": list(FEATURE_COLUMNS)}
-    table = pa.table(columns).replace_schema_metadata({METADATA_KEY: json.dumps(info, sort_keys=True).encode()})
+    # strict JSON: a statistic with no observed pixel is null, not NaN
+    info = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in info.items()}
+    metadata = json.dumps(info, sort_keys=True, allow_nan=False).encode()
+    table = pa.table(columns).replace_schema_metadata({METADATA_KEY: metadata})
     pq.write_table(table, path, compression="zstd")
 
 

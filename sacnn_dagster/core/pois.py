@@ -60,6 +60,13 @@ def decode_csv_bytes(raw: bytes, where: str) -> tuple[str, str]:
     raise ValueError(f"{where}: neither UTF-8 nor GBK text")
 
 
+def _as_csv(fields: list[str]) -> str:
+    """A row's fields as one CSV line, for the quarantine file."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(fields)
+    return buf.getvalue()
+
+
 @dataclass
 class SnapshotRows:
     rows: pd.DataFrame  # all well-formed rows, strings, with `line` (1-based line in the file)
@@ -83,7 +90,7 @@ def read_snapshot(path: Path) -> SnapshotRows:
         if not record or all(not c.strip() for c in record):
             continue
         if len(record) != len(header):
-            rejected.append((line, f"{len(record)} fields, header has {len(header)}", ",".join(record)))
+            rejected.append((line, f"{len(record)} fields, header has {len(header)}", _as_csv(record)))
         else:
             good.append([line, *record])
     rows = pd.DataFrame(good, columns=["line", *header]).astype({"line": "int64"})
@@ -125,7 +132,8 @@ def extract_factories(
     valid = np.isfinite(lng) & np.isfinite(lat) & (np.abs(lng) <= 180) & (np.abs(lat) <= 90)
     valid &= rows["id"].str.strip().ne("").to_numpy()
     bad = rows[~valid]
-    rejected.append(pd.DataFrame({"line": bad["line"], "reason": "bad id or location", "raw": bad["location"]}))
+    raw = bad[list(AMAP_FIELDS)].apply(lambda r: _as_csv(r.tolist()), axis=1) if len(bad) else []
+    rejected.append(pd.DataFrame({"line": bad["line"], "reason": "bad id or location", "raw": raw}))
     counts["bad_location"] = int((~valid).sum())
     rows = rows[valid].copy()
     rows["lng_source"], rows["lat_source"] = lng[valid], lat[valid]

@@ -47,6 +47,10 @@ def test_factories_from_snapshot_every_row_accounted_for(tmp_path, encoding):
     np.testing.assert_allclose(f.geometry.x, [121.2, 121.3], atol=1e-6)
     np.testing.assert_allclose(f.geometry.y, [31.2, 31.3], atol=1e-6)
     assert sorted(result.rejected["line"].tolist()) == [7, 8, 9]
+    # the quarantine keeps whole rows, so a rejected factory can be found and fixed
+    raw = dict(zip(result.rejected["line"], result.rejected["raw"], strict=True))
+    assert raw[7].startswith("B0FF000005,丁厂,") and "121.5;31.2" in raw[7]
+    assert raw[8].startswith("B0FF000006,戊厂,")
 
 
 def test_snapshot_in_force_is_newest_not_after_month(tmp_path):
