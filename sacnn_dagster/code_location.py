@@ -9,6 +9,8 @@ from pathlib import Path
 import dagster as dg
 
 from sacnn_dagster.assets.features import build_feature_assets
+from sacnn_dagster.assets.model import build_model_assets
+from sacnn_dagster.assets.outputs import build_output_assets
 from sacnn_dagster.assets.sources import build_source_assets
 from sacnn_dagster.core.region import load_region
 from sacnn_dagster.partitions import monthly_partitions
@@ -19,9 +21,12 @@ from sacnn_dagster.resources import LocalOutputStorage, RegionResource
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 DEFAULT_REGION = "demo-region"
-#: The job that materializes every monthly asset over a partition range, and the one for the rest.
-MONTHLY_JOB = "monthly_assets"
+#: Jobs in the order a full run goes through them: monthly jobs run over partition ranges.
 REFERENCE_JOB = "reference_assets"
+FEATURES_JOB = "monthly_features"
+MODEL_JOB = "train_model"
+OUTPUTS_JOB = "monthly_outputs"
+EVALUATION_JOB = "evaluate_model"
 
 
 def default_storage_root(region_name: str) -> str:
@@ -33,12 +38,24 @@ def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = 
     (default `./sacnn-output/<region name>/`)."""
     region = load_region(region_dir)
     partitions = monthly_partitions(region)
-    assets = [*build_source_assets(partitions), *build_feature_assets(partitions)]
+    has_districts = region.districts_path.is_file()
+    sources = build_source_assets(partitions)
+    features = build_feature_assets(partitions)
+    model, evaluation = build_model_assets(has_districts)
+    outputs = build_output_assets(partitions, has_districts)
+    assets = [*sources, *features, model, *outputs, evaluation]
     root = storage_root or default_storage_root(region.name)
-    monthly = dg.AssetSelection.assets(*(a for a in assets if a.partitions_def is not None))
+
+    def select(*defs):
+        return dg.AssetSelection.assets(*defs)
+
+    monthly_sources = [a for a in sources if a.partitions_def is not None]
     jobs = [
-        dg.define_asset_job(MONTHLY_JOB, selection=monthly, partitions_def=partitions),
-        dg.define_asset_job(REFERENCE_JOB, selection=dg.AssetSelection.all() - monthly),
+        dg.define_asset_job(REFERENCE_JOB, selection=select(*(a for a in sources if a.partitions_def is None))),
+        dg.define_asset_job(FEATURES_JOB, selection=select(*monthly_sources, *features), partitions_def=partitions),
+        dg.define_asset_job(MODEL_JOB, selection=select(model)),
+        dg.define_asset_job(OUTPUTS_JOB, selection=select(*outputs), partitions_def=partitions),
+        dg.define_asset_job(EVALUATION_JOB, selection=select(evaluation)),
     ]
     return dg.Definitions(
         assets=assets,

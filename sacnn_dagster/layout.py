@@ -8,6 +8,9 @@ EXTENSIONS = {
     "ntl_clean": "tif",
     "factories": "parquet",
     "factory_patches": "parquet",
+    "gvio_estimate": "parquet",
+    "gvio_grid": "tif",
+    "gvio_by_district": "parquet",
 }
 
 
@@ -21,3 +24,20 @@ STATISTICS_FILE = "gvio_statistics/gvio_monthly.parquet"
 def quarantine_file(snapshot_month: str) -> str:
     """Rows of a POI snapshot that could not be used, with line numbers and reasons."""
     return f"quarantine/pois/{snapshot_month}.csv"
+
+
+def months_stored(keys: list[str], asset: str) -> list[str]:
+    """Months of an asset's files among storage keys (`asset/YYYY-MM.ext`)."""
+    suffix = "." + EXTENSIONS[asset]
+    return sorted(k[len(asset) + 1 : -len(suffix)] for k in keys if k.endswith(suffix))
+
+
+MODEL_CURRENT = "gvio_model/current.json"
+
+
+def model_folder(version: str) -> str:
+    """Everything needed to estimate with one trained model version: registry.json, one folder per model."""
+    return f"gvio_model/{version}"
+
+
+EVALUATION_SUMMARY = "evaluation/summary.json"

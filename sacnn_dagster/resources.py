@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -95,6 +97,30 @@ class OutputStorage(dg.ConfigurableResource, ABC):
     def exists(self, key: str) -> bool:
         """Whether an object is stored under `key`."""
 
+    @abstractmethod
+    def list_keys(self, prefix: str) -> list[str]:
+        """Keys stored under `prefix/`, sorted."""
+
+    def put_folder(self, local: Path, prefix: str) -> None:
+        """Store every file of a local folder under `prefix/`, each write atomic."""
+        for path in sorted(p for p in local.rglob("*") if p.is_file()):
+            with self.writing(f"{prefix}/{path.relative_to(local).as_posix()}") as tmp:
+                shutil.copyfile(path, tmp)
+
+    @contextmanager
+    def fetched_folder(self, prefix: str) -> Iterator[Path]:
+        """A local folder holding a copy of everything stored under `prefix/`."""
+        keys = self.list_keys(prefix)
+        if not keys:
+            raise FileNotFoundError(f"nothing stored under {self.uri(prefix)}")
+        with tempfile.TemporaryDirectory() as tmp:
+            for key in keys:
+                target = Path(tmp) / key[len(prefix) + 1 :]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with self.reading(key) as path:
+                    shutil.copyfile(path, target)
+            yield Path(tmp)
+
 
 class LocalOutputStorage(OutputStorage):
     """Outputs in a local folder; writes are atomic (temporary file, then rename)."""
@@ -119,3 +145,12 @@ class LocalOutputStorage(OutputStorage):
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def list_keys(self, prefix: str) -> list[str]:
+        base = Path(self.root).resolve()
+        folder = base / prefix
+        if not folder.is_dir():
+            return []
+        return sorted(
+            p.relative_to(base).as_posix() for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+        )

@@ -1,5 +1,6 @@
 """Materialize a region's assets for a range of months through Dagster, from Python or the CLI.
 
+A full run goes: statistics, monthly features, model training, monthly estimates and grids, evaluation.
 Each contiguous stretch of months that have a composite is one Dagster run over a partition range (the
 assets use single-run backfill policies), so a decade of months costs one run's overhead, not a hundred.
 Months without a composite are reported and skipped: they are simply not published yet.
@@ -7,6 +8,7 @@ Months without a composite are reported and skipped: they are simply not publish
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +17,15 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from sacnn_dagster.code_location import MONTHLY_JOB, REFERENCE_JOB, build_definitions
+from sacnn_dagster.code_location import (
+    EVALUATION_JOB,
+    FEATURES_JOB,
+    MODEL_JOB,
+    OUTPUTS_JOB,
+    REFERENCE_JOB,
+    build_definitions,
+)
+from sacnn_dagster.layout import EVALUATION_SUMMARY
 from sacnn_dagster.core.months import add_months, month_range
 from sacnn_dagster.resources import RegionResource
 
@@ -66,8 +76,10 @@ class RunReport:
     months_requested: list[str]
     months_materialized: list[str] = field(default_factory=list)
     months_without_composite: list[str] = field(default_factory=list)
+    months_estimated: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)
+    evaluation: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -85,7 +97,7 @@ def run_region(
     defs = build_definitions(region_dir, storage_root)
     region: RegionResource = defs.resources["region"]
     cfg = region.config
-    partition_keys = defs.get_assets_def("ntl_composite").partitions_def.get_partition_keys()
+    partition_keys = defs.resolve_assets_def("ntl_composite").partitions_def.get_partition_keys()
     first = max(start or cfg.start, cfg.start)
     last = min(end or partition_keys[-1], partition_keys[-1])
     requested = [m for m in month_range(first, last) if m in set(partition_keys)]
@@ -107,38 +119,69 @@ def run_region(
     if not_yet:
         echo(f"  not published yet: {len(not_yet)} month(s) {not_yet[0]}..{not_yet[-1]}")
 
-    reference = defs.resolve_job_def(REFERENCE_JOB).execute_in_process(
-        instance=instance, run_config=run_config, raise_on_error=False
-    )
-    report.run_ids.append(reference.run_id)
-    if not reference.success:
-        report.failures += [f"{error} (run {reference.run_id})" for error in step_errors(reference)]
-
-    monthly = defs.resolve_job_def(MONTHLY_JOB)
-
-    def run_stretch(a: str, b: str) -> bool:
-        result = monthly.execute_in_process(
-            instance=instance,
-            run_config=run_config,
-            tags={ASSET_PARTITION_RANGE_START_TAG: a, ASSET_PARTITION_RANGE_END_TAG: b},
-            raise_on_error=False,
+    def run_once(job_name: str, what: str) -> bool:
+        echo(f"{what}")
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False
         )
         report.run_ids.append(result.run_id)
-        if result.success:
-            report.months_materialized += month_range(a, b)
-        elif a == b:
-            report.failures += [f"{a} {error} (run {result.run_id})" for error in step_errors(result)]
+        report.failures += [f"{error} (run {result.run_id})" for error in step_errors(result)]
         return result.success
 
-    for a, b in contiguous_stretches(runnable):
-        echo(f"Materializing {a}..{b} in one Dagster run")
-        if not run_stretch(a, b) and a != b:
-            # One bad month must not cost the others: redo the stretch month by month (same bytes for the
-            # good months), so every good month is materialized and the bad one stands alone, re-runnable.
-            echo(f"  {a}..{b} failed; running its months one by one to isolate the failure")
-            for month in month_range(a, b):
-                run_stretch(month, month)
-    report.months_materialized.sort()
+    def run_months(job_name: str, months: list[str]) -> list[str]:
+        """Run a monthly job over contiguous stretches; a failed stretch is redone month by month so that
+        one bad month costs only itself (the good months give the same bytes again)."""
+        job = defs.resolve_job_def(job_name)
+        done: list[str] = []
+
+        def stretch(a: str, b: str) -> bool:
+            result = job.execute_in_process(
+                instance=instance,
+                run_config=run_config,
+                tags={ASSET_PARTITION_RANGE_START_TAG: a, ASSET_PARTITION_RANGE_END_TAG: b},
+                raise_on_error=False,
+            )
+            report.run_ids.append(result.run_id)
+            if result.success:
+                done.extend(month_range(a, b))
+            elif a == b:
+                report.failures += [f"{a} {error} (run {result.run_id})" for error in step_errors(result)]
+            return result.success
+
+        for a, b in contiguous_stretches(months):
+            echo(f"{job_name}: {a}..{b} in one Dagster run")
+            if not stretch(a, b) and a != b:
+                echo(f"  {a}..{b} failed; running its months one by one to isolate the failure")
+                for month in month_range(a, b):
+                    stretch(month, month)
+        return sorted(done)
+
+    statistics_ok = run_once(REFERENCE_JOB, "gvio_statistics: parsing the published statistics")
+    featured = run_months(FEATURES_JOB, runnable)
+    report.months_materialized = featured
+    if statistics_ok and featured and run_once(MODEL_JOB, "gvio_model: training SA-CNN and its rivals"):
+        report.months_estimated = run_months(OUTPUTS_JOB, featured)
+        if report.months_estimated and run_once(EVALUATION_JOB, "model_evaluation: scoring on held-out months"):
+            report.evaluation = read_evaluation(defs)
     for failure in report.failures:
         echo(f"  FAILED {failure}")
     return report
+
+
+def read_evaluation(defs: dg.Definitions) -> dict:
+    storage = defs.resources["storage"]
+    with storage.reading(EVALUATION_SUMMARY) as path:
+        return json.loads(path.read_text())
+
+
+def evaluation_table(summary: dict) -> str:
+    """The evaluation as a plain-text table for the terminal."""
+    lines = [f"{'model':<15}{'split':<8}{'R²':>8}{'RMSE':>10}{'MAPE %':>9}"]
+    for model, splits in summary["models"].items():
+        for split, m in splits.items():
+            lines.append(f"{model:<15}{split:<8}{m['r2']:>8.3f}{m['rmse']:>10.1f}{m['mape']:>9.2f}")
+    grid = summary["grid"]
+    for key in ("r2_vs_true_grid", "r2_vs_district"):
+        value = grid.get(key)
+        lines.append(f"grid {key}: {value:.3f}" if value is not None else f"grid {key}: not available")
+    return "\n".join(lines)

@@ -18,12 +18,12 @@ def test_definitions_load_for_a_region(small_demo_region, tmp_path):
     dg.Definitions.validate_loadable(defs)
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {"ntl_composite", "ntl_clean", "factories", "factory_patches", "gvio_statistics"} <= keys
-    partitions = defs.get_assets_def("ntl_composite").partitions_def
+    partitions = defs.resolve_assets_def("ntl_composite").partitions_def
     spec = yaml.safe_load((small_demo_region / "region.yaml").read_text())
     keys = partitions.get_partition_keys()
     assert keys[0] == str(spec["start"]) and keys[-1] == str(spec["end"])
     for asset in ("ntl_composite", "ntl_clean", "factories", "factory_patches"):
-        assert defs.get_assets_def(asset).descriptions_by_key  # docstrings shown in the UI
+        assert defs.resolve_assets_def(asset).descriptions_by_key  # docstrings shown in the UI
 
 
 def test_definitions_module_reads_sacnn_region(small_demo_region, tmp_path):

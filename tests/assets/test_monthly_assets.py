@@ -10,7 +10,7 @@ import pytest
 import rasterio
 from rio_cogeo.cogeo import cog_validate
 
-from sacnn_dagster.code_location import MONTHLY_JOB, build_definitions
+from sacnn_dagster.code_location import FEATURES_JOB, build_definitions
 from sacnn_dagster.core.patch_table import read_patch_table
 from sacnn_dagster.core.patches import FEATURE_COLUMNS
 
@@ -35,7 +35,7 @@ def months_of(defs):
 
 def test_one_partition_materialized_with_metadata(defs, instance, tmp_path):
     month = months_of(defs)[2]
-    result = defs.resolve_job_def(MONTHLY_JOB).execute_in_process(partition_key=month, instance=instance)
+    result = defs.resolve_job_def(FEATURES_JOB).execute_in_process(partition_key=month, instance=instance)
     assert result.success
     out = tmp_path / "out"
     for asset in MONTHLY:
@@ -72,7 +72,7 @@ def test_range_of_partitions_in_one_run_and_same_bytes_again(defs, instance, tmp
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     months = months_of(defs)[:4]
-    job = defs.resolve_job_def(MONTHLY_JOB)
+    job = defs.resolve_job_def(FEATURES_JOB)
     tags = {ASSET_PARTITION_RANGE_START_TAG: months[0], ASSET_PARTITION_RANGE_END_TAG: months[-1]}
     assert job.execute_in_process(instance=instance, tags=tags).success
     for asset in MONTHLY:
@@ -97,7 +97,7 @@ def test_reprocessed_month_uses_newest_stamp(small_demo_region, defs, instance, 
         n = parse_composite_name(p.name)
         by_month.setdefault(n.month, set()).add(n.stamp)
     month, stamps = next((m, s) for m, s in sorted(by_month.items()) if len(s) > 1)
-    assert defs.resolve_job_def(MONTHLY_JOB).execute_in_process(partition_key=month, instance=instance).success
+    assert defs.resolve_job_def(FEATURES_JOB).execute_in_process(partition_key=month, instance=instance).success
     comp = metadata(instance, "ntl_composite", month)
     assert comp["stamp"] == max(stamps) and min(stamps) in comp["alternatives_not_chosen"]
     with rasterio.open(tmp_path / "out" / "ntl_composite" / f"{month}.tif") as ds:

@@ -1,0 +1,29 @@
+"""Districts: named polygons, rasterized onto the grid to sum GVIO per district."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+from rasterio.features import rasterize
+
+from sacnn_dagster.core.grid import Grid
+
+
+def load_districts(path: Path) -> gpd.GeoDataFrame | None:
+    """districts.geojson (optional): polygons with a `name` property, EPSG:4326."""
+    if not path.is_file():
+        return None
+    gdf = gpd.read_file(path)
+    if "name" not in gdf.columns:
+        raise ValueError(f"{path}: district polygons need a `name` property")
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    return gdf[["name", "geometry"]].reset_index(drop=True)
+
+
+def district_index(districts: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
+    """int32 raster: the row of the district whose polygon holds the pixel centre, -1 for none."""
+    shapes = zip(districts.geometry, range(len(districts)), strict=True)
+    return rasterize(shapes, out_shape=grid.shape, transform=grid.transform, fill=-1, dtype="int32")

@@ -1,0 +1,73 @@
+"""The models side by side: train them all on the same labels, save and load them together, and score
+them on held-out labels."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from sacnn_dagster.core.evaluation import metrics
+from sacnn_dagster.core.models.base import MODELS, MonthlyModel, Prediction
+from sacnn_dagster.core.models.dataset import FactoryRegistry, Labels, MonthlyDataset
+
+#: Bump when a change to the models or their training should retrain every region's models.
+TRAINING_CODE_VERSION = "1"
+
+
+def training_version(patch_digests: dict[str, str], labels: Labels) -> str:
+    """Changes whenever the training inputs change: the months' patch files or the labels."""
+    h = hashlib.sha256(TRAINING_CODE_VERSION.encode())
+    h.update(json.dumps(sorted(patch_digests.items())).encode())
+    h.update(json.dumps([labels.periods, labels.values.round(6).tolist()]).encode())
+    return h.hexdigest()[:16]
+
+
+def fit_all(data: MonthlyDataset, labels: Labels) -> dict[str, tuple[MonthlyModel, dict]]:
+    """Every model trained on exactly the same months and labels."""
+    out = {}
+    for name, cls in MODELS.items():
+        model = cls()
+        info = model.fit(data, labels)
+        out[name] = (model, info)
+    return out
+
+
+def save_all(models: dict[str, MonthlyModel], registry: FactoryRegistry, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "registry.json").write_text(json.dumps(list(registry.ids)))
+    for name, model in models.items():
+        model.save(folder / name)
+
+
+def load_all(folder: Path) -> tuple[dict[str, MonthlyModel], FactoryRegistry]:
+    registry = FactoryRegistry(tuple(json.loads((folder / "registry.json").read_text())))
+    models = {name: cls.load(folder / name) for name, cls in MODELS.items() if (folder / name).is_dir()}
+    return models, registry
+
+
+def label_prediction(labels: Labels, prediction: Prediction) -> np.ndarray:
+    """What each label is compared with: the sum of the predictions of the months it covers."""
+    return labels.membership @ prediction.estimate
+
+
+def held_out_scores(
+    data: MonthlyDataset, labels: Labels, train: np.ndarray, test: np.ndarray
+) -> dict[str, dict]:
+    """Train every model on the `train` labels only and score it on the `test` labels."""
+    scores = {}
+    train_labels, test_labels = labels.subset(train), labels.subset(test)
+    for name, (model, info) in fit_all(data, train_labels).items():
+        predicted = label_prediction(test_labels, model.predict(data))
+        scores[name] = {
+            **metrics(test_labels.values, predicted),
+            "n_train": len(train_labels),
+            "n_test": len(test_labels),
+            "test_periods": test_labels.periods,
+            "predicted": predicted.round(3).tolist(),
+            "observed": test_labels.values.tolist(),
+            "training": info,
+        }
+    return scores
