@@ -1,5 +1,6 @@
 """The README's first command, end to end on a small demo region, through the installed console script."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -7,6 +8,10 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
 import yaml
 
 from sacnn_dagster.core.eog_names import parse_composite_name
@@ -33,6 +38,7 @@ def test_demo_command_builds_and_materializes_every_month(tmp_path):
         assert instance.get_latest_materialization_event(dg.AssetKey("gvio_statistics")) is not None
     for m in months:
         assert (tmp_path / "out" / "factory_patches" / f"{m}.parquet").is_file()
+    check_estimates_grids_and_evaluation(tmp_path / "out", months, home, out.stdout)
 
     # a second `demo` reuses the region; `run` over a sub-range works; a month with no composite is reported
     again = cli("run", "--region", "region", "--storage", "out", "--start", months[1], "--end", months[2],
@@ -51,6 +57,33 @@ def test_demo_command_builds_and_materializes_every_month(tmp_path):
     with dg.DagsterInstance.from_config(str(home2)) as instance:
         assert instance.get_materialized_partitions(dg.AssetKey("factory_patches")) == set(months) - {bad_month}
         assert instance.get_materialized_partitions(dg.AssetKey("factories")) == set(months)
+
+
+def check_estimates_grids_and_evaluation(out: Path, months: list[str], home: Path, stdout: str) -> None:
+    version = json.loads((out / "gvio_model" / "current.json").read_text())["version"]
+    for m in months:
+        est = pd.read_parquet(out / "gvio_estimate" / f"{m}.parquet")
+        assert list(est.columns[:4]) == ["model", "estimate", "lower", "upper"]
+        assert {"sacnn", "random_forest", "linear"} <= set(est["model"])
+        assert (est["lower"] <= est["estimate"]).all() and (est["estimate"] <= est["upper"]).all()
+        assert (est["model_version"] == version).all()
+        with rasterio.open(out / "gvio_grid" / f"{m}.tif") as ds:
+            grid = ds.read(1).astype(np.float64)
+            assert "亿元" in ds.tags()["units"]
+        sacnn = float(est.set_index("model").loc["sacnn", "estimate"])
+        assert np.nansum(grid) == pytest.approx(sacnn, rel=1e-4)
+    summary = json.loads((out / "evaluation" / "summary.json").read_text())
+    for model in ("sacnn", "random_forest", "linear"):
+        for split in ("random", "time"):
+            assert set(summary["models"][model][split]) >= {"r2", "rmse", "mape"}
+    assert summary["models"]["sacnn"]["time"]["n_test"] == 12
+    assert isinstance(summary["grid"]["r2_vs_true_grid"], float)
+    assert "Evaluation on held-out months" in stdout and "r2_vs_true_grid" in stdout
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("gvio_grid"), "grid_sums_to_estimate")]
+        )
+        assert list(check.values())[0].status.value == "SUCCEEDED"
 
 
 def test_bad_arguments_and_missing_region(tmp_path):

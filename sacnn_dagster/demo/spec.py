@@ -92,12 +92,12 @@ class DemoSpec:
 
     @classmethod
     def small(cls) -> DemoSpec:
-        """A fast spec for tests: 0.30 x 0.25 degrees of the city's west, 150 factories, 2019-11..2021-04
-        (two Chinese New Years, two combined Jan-Feb releases and the 2020 shock)."""
+        """A fast spec for tests: 0.30 x 0.25 degrees of the city's west, 150 factories, 2019-07..2021-12
+        (30 months: two Chinese New Years, two combined Jan-Feb releases, the 2020 shock, and enough labels for a 12-month time-ordered hold-out)."""
         return cls(
             name="demo-city-small",
-            start="2019-11",
-            end="2021-04",
+            start="2019-07",
+            end="2021-12",
             bbox=(121.15, 30.975, 121.45, 31.225),
             n_factories=150,
             n_districts=3,
