@@ -25,7 +25,7 @@ from sacnn_dagster.code_location import (
     REFERENCE_JOB,
     build_definitions,
 )
-from sacnn_dagster.layout import EVALUATION_SUMMARY
+from sacnn_dagster.layout import EVALUATION_SUMMARY, STATISTICS_FILE
 from sacnn_dagster.core.months import add_months, month_range
 from sacnn_dagster.resources import RegionResource
 
@@ -159,13 +159,22 @@ def run_region(
     statistics_ok = run_once(REFERENCE_JOB, "gvio_statistics: parsing the published statistics")
     featured = run_months(FEATURES_JOB, runnable)
     report.months_materialized = featured
-    if statistics_ok and featured and run_once(MODEL_JOB, "gvio_model: training SA-CNN and its rivals"):
+    if statistics_ok and not published_values(defs):
+        echo("statistics/gvio_monthly.csv holds no values: nothing to train on, stopping after the features")
+    elif statistics_ok and featured and run_once(MODEL_JOB, "gvio_model: training SA-CNN and its rivals"):
         report.months_estimated = run_months(OUTPUTS_JOB, featured)
         if report.months_estimated and run_once(EVALUATION_JOB, "model_evaluation: scoring on held-out months"):
             report.evaluation = read_evaluation(defs)
     for failure in report.failures:
         echo(f"  FAILED {failure}")
     return report
+
+
+def published_values(defs: dg.Definitions) -> int:
+    import pandas as pd
+
+    with defs.resources["storage"].reading(STATISTICS_FILE) as path:
+        return len(pd.read_parquet(path))
 
 
 def read_evaluation(defs: dg.Definitions) -> dict:
@@ -178,7 +187,8 @@ def evaluation_table(summary: dict) -> str:
     """The evaluation as a plain-text table for the terminal."""
     lines = [f"{'model':<15}{'split':<8}{'R²':>8}{'RMSE':>10}{'MAPE %':>9}"]
     for model, splits in summary["models"].items():
-        for split, m in splits.items():
+        for split in ("random", "time"):
+            m = splits[split]
             lines.append(f"{model:<15}{split:<8}{m['r2']:>8.3f}{m['rmse']:>10.1f}{m['mape']:>9.2f}")
     grid = summary["grid"]
     for key in ("r2_vs_true_grid", "r2_vs_district"):

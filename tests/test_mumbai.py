@@ -22,7 +22,7 @@ def test_mumbai_cube_ingested_month_by_month(mumbai_region, instance, tmp_path):
     assert len(facts["months"]) == 130 and facts["months"][0] == "2012-04" and facts["months"][-1] == "2023-01"
 
     report = run_region(root, storage_root=str(tmp_path / "out"), instance=instance, echo=lambda s: None)
-    assert report.ok, report.failures
+    assert report.ok, report.failures  # no statistics: features only, not a failure
     assert report.months_materialized == facts["months"]
     for asset in ("ntl_composite", "ntl_clean", "factories", "factory_patches"):
         assert instance.get_materialized_partitions(dg.AssetKey(asset)) == set(facts["months"])

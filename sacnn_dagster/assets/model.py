@@ -168,7 +168,7 @@ def build_model_assets(has_districts: bool) -> list:
         }
         summary = {"models": models, "grid": grid, "model_version": read_current_model(storage)["version"]}
         with storage.writing(EVALUATION_SUMMARY) as tmp:
-            Path(tmp).write_text(json.dumps(summary, indent=2, sort_keys=True, default=float))
+            Path(tmp).write_text(json.dumps(summary, indent=2, default=float))
         table = _summary_table(models)
         context.log.info("\n" + table)
         return dg.MaterializeResult(
