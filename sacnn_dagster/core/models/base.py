@@ -1,0 +1,129 @@
+"""The common interface of the models of monthly GVIO (亿元), and their registry.
+
+Every model predicts one value per month of a `MonthlyDataset`; it learns from `Labels`, whose rows may
+cover several months (a combined January-February release is compared with the *sum* of the two months'
+predictions). A model saves everything it needs to predict into one folder of its own; the caller stores
+the factory registry (the row order of the dataset) beside it and must build the dataset to predict with
+that registry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sacnn_dagster.core.models.dataset import Labels, MonthlyDataset
+
+
+@dataclass
+class Prediction:
+    """Per month of the dataset, 亿元: the estimate and a (nominal 90 %) interval around it."""
+
+    estimate: np.ndarray  # float64 (M,)
+    lower: np.ndarray  # float64 (M,)
+    upper: np.ndarray  # float64 (M,)
+
+    def __post_init__(self) -> None:
+        self.estimate = np.asarray(self.estimate, dtype=np.float64)
+        self.lower = np.asarray(self.lower, dtype=np.float64)
+        self.upper = np.asarray(self.upper, dtype=np.float64)
+
+
+class MonthlyModel(ABC):
+    name: str
+
+    @abstractmethod
+    def fit(self, data: MonthlyDataset, labels: Labels) -> dict:
+        """Learn from `labels` (whose membership columns are `data.months`); returns training information
+        for metadata (at least `seconds` and `n_labels`), JSON-serializable."""
+
+    @abstractmethod
+    def predict(self, data: MonthlyDataset) -> Prediction:
+        """One estimate per month of `data` (built with the registry the model was trained with)."""
+
+    @abstractmethod
+    def save(self, folder: Path) -> None:
+        """Everything needed to predict later, into `folder` (created if needed)."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, folder: Path) -> MonthlyModel:
+        ...
+
+
+#: Nominal coverage of every model's interval.
+INTERVAL_COVERAGE = 0.90
+
+
+def check_labels(data: MonthlyDataset, labels: Labels) -> None:
+    if labels.membership.shape != (len(labels), len(data.months)):
+        raise ValueError(
+            f"labels.membership is {labels.membership.shape}, expected ({len(labels)}, {len(data.months)}):"
+            " its columns must be the dataset's months"
+        )
+    if len(labels) == 0:
+        raise ValueError("no labels to learn from")
+    if not np.all(np.isfinite(labels.values)):
+        raise ValueError("labels contain non-finite values")
+
+
+def write_json(path: Path, payload: dict) -> None:
+    path.write_text(json.dumps(payload, indent=1, sort_keys=True, ensure_ascii=False))
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def version(folder: Path) -> str:
+    """Content hash of a saved model folder (file names and bytes, sorted): equal folders, equal hashes."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+class _Registry(Mapping):
+    """name -> model class, imported on first use (the model modules import this one)."""
+
+    _order = (
+        ("sacnn", "sacnn_dagster.core.models.sacnn", "SacnnModel"),
+        ("random_forest", "sacnn_dagster.core.models.rivals", "RandomForestModel"),
+        ("linear", "sacnn_dagster.core.models.rivals", "LinearNtlModel"),
+        ("sum_ridge", "sacnn_dagster.core.models.rivals", "SumRidgeModel"),
+    )
+
+    def _classes(self) -> dict[str, type[MonthlyModel]]:
+        import importlib
+
+        return {name: getattr(importlib.import_module(mod), attr) for name, mod, attr in self._order}
+
+    def __getitem__(self, name: str) -> type[MonthlyModel]:
+        return self._classes()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(name for name, _, _ in self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
+#: Every model, in the order they are reported: SA-CNN first.
+MODELS: Mapping[str, type[MonthlyModel]] = _Registry()
+
+
+def make_model(name: str, **kwargs) -> MonthlyModel:
+    try:
+        cls = MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)}") from None
+    return cls(**kwargs)
