@@ -77,7 +77,7 @@ def _pooled(side: int) -> int:
 
 
 class SacnnNet(nn.Module):
-    def __init__(self, side: int, n_scalars: int):
+    def __init__(self, side: int, n_scalars: int, zero_image_head: bool = True):
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(5, 2),
@@ -85,7 +85,7 @@ class SacnnNet(nn.Module):
             nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(5, 2),
             nn.Flatten(),
         )
-        self.head = ConcatLinear(64 * _pooled(side) ** 2, n_scalars)
+        self.head = ConcatLinear(64 * _pooled(side) ** 2, n_scalars, zero_image_head)
 
     def forward(self, image: torch.Tensor, scalars: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(image), scalars)
@@ -239,8 +239,9 @@ class SacnnModel(MonthlyModel):
         head_fan: float = 64.0,
         whiten: bool = True,
         head_init: str = "scalars",
+        zero_image_head: bool = True,
     ):
-        self.config = {"head_init": head_init, "whiten": whiten, "inputs": inputs, "head_fan": head_fan, 
+        self.config = {"zero_image_head": zero_image_head, "head_init": head_init, "whiten": whiten, "inputs": inputs, "head_fan": head_fan, 
             "seed": seed, "lr": lr, "batch_size": batch_size, "max_epochs": max_epochs, "patience": patience,
             "val_share": val_share, "gapfill": gapfill, "device": device, "threads": threads,
         }
@@ -319,7 +320,7 @@ class SacnnModel(MonthlyModel):
             return (summed - target[rows]) / counts[rows], pred
 
         with reproducible(cfg["seed"], cfg["threads"], device):
-            net = SacnnNet(self.state["side"], self.state["n_scalars"]).to(device)
+            net = SacnnNet(self.state["side"], self.state["n_scalars"], cfg["zero_image_head"]).to(device)
             net = net.to(memory_format=torch.channels_last)  # same maths; oneDNN is faster in NHWC
             probe_info = {}
             if cfg["head_init"] != "zero":
@@ -486,7 +487,10 @@ class SacnnModel(MonthlyModel):
     def save(self, folder: Path) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        write_json(folder / "model.json", {"name": self.name, "config": self.config, "state": self.state})
+        write_json(folder / "model.json", {"name": self.name, "config": self.config, "state": self.state,
+                                           "input_mode": self.transform["mode"]})
+        # the input transform's per-cell statistics, needed to prepare new months exactly as in training
+        np.savez(folder / "transform.npz", **{k: np.asarray(v) for k, v in self.transform.items() if k != "mode"})
         weights = {k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}
         torch.save(weights, folder / "weights.pt")
 
@@ -498,6 +502,8 @@ class SacnnModel(MonthlyModel):
         if device is not None:
             model.config["device"] = device
         model.state = meta["state"]
+        with np.load(folder / "transform.npz") as arrays:
+            model.transform = {"mode": meta["input_mode"], **{k: arrays[k] for k in arrays.files}}
         st = model.state
         net = SacnnNet(st["side"], st["n_scalars"])
         net.load_state_dict(torch.load(folder / "weights.pt", map_location="cpu", weights_only=True))
