@@ -13,13 +13,19 @@ from sacnn_dagster.core.evaluation import metrics
 from sacnn_dagster.core.models.base import MODELS, MonthlyModel, Prediction
 from sacnn_dagster.core.models.dataset import FactoryRegistry, Labels, MonthlyDataset
 
-#: Bump when a change to the models or their training should retrain every region's models.
-TRAINING_CODE_VERSION = "1"
+def models_code_digest() -> str:
+    """Hash of the models' source files: changed model code means a new model version, never a stale one."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def training_version(patch_digests: dict[str, str], labels: Labels) -> str:
-    """Changes whenever the training inputs change: the months' patch files or the labels."""
-    h = hashlib.sha256(TRAINING_CODE_VERSION.encode())
+    """Changes whenever the training inputs or the model code change: the months' patch files, the labels,
+    or any source file of the models."""
+    h = hashlib.sha256(models_code_digest().encode())
     h.update(json.dumps(sorted(patch_digests.items())).encode())
     h.update(json.dumps([labels.periods, labels.values.round(6).tolist()]).encode())
     return h.hexdigest()[:16]
