@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -59,6 +60,26 @@ class MonthlyModel(ABC):
 
 #: Nominal coverage of every model's interval.
 INTERVAL_COVERAGE = 0.90
+
+
+def t_quantile(p: float, dof: int) -> float:
+    """Student t quantile (Cornish-Fisher expansion; within 1 % of the exact value for dof >= 3)."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(p)
+    d = max(dof, 1)
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
+    return z + g1 / d + g2 / d**2 + g3 / d**3
+
+
+def residual_half_width(residuals: np.ndarray, coverage: float = INTERVAL_COVERAGE) -> float:
+    """Half width of a `coverage` prediction interval for a new value from n held-out residuals:
+    t(n-1) * rms * sqrt(1 + 1/n)."""
+    n = len(residuals)
+    s = float(np.sqrt(np.mean(np.square(residuals))))
+    return t_quantile(0.5 + coverage / 2, n - 1) * s * math.sqrt(1 + 1 / n)
 
 
 def check_labels(data: MonthlyDataset, labels: Labels) -> None:

@@ -24,7 +24,7 @@ from sacnn_dagster.core.models.base import (
 )
 from sacnn_dagster.core.models.dataset import Labels, MonthlyDataset
 from sacnn_dagster.core.models.gapfill import model_inputs
-from sacnn_dagster.core.models.sacnn import _t_quantile
+from sacnn_dagster.core.models.base import t_quantile as _t_quantile
 
 
 def _fit_factories(tables: np.ndarray, n_factories: int | None) -> np.ndarray:

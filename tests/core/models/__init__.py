@@ -9,10 +9,14 @@ from sacnn_dagster.core.months import month_range
 from sacnn_dagster.core.patches import FEATURE_COLUMNS
 
 
-def synthetic(n_months: int = 72, n_factories: int = 40, seed: int = 0, start: str = "2015-01"):
+def synthetic(
+    n_months: int = 72, n_factories: int = 40, seed: int = 0, start: str = "2015-01", light_in_scalars: bool = True
+):
     """(dataset, monthly truth): factory output = capacity x a citywide index (trend, season, a low
     February) x noise; the factory's light = 10 x output^0.6 + city light (its own trend), its buffer sums
-    the same plus noise; the month scalars describe the city light. Truth = the sum of the outputs."""
+    the same plus noise; the month scalars describe the city light (and include the factories' light
+    unless `light_in_scalars` is False: then only the image tells the output). Truth = the sum of the
+    outputs."""
     rng = np.random.default_rng(seed)
     months = month_range(start, "2100-12")[:n_months]
     m_of_year = np.array([int(m[5:]) for m in months])
@@ -37,7 +41,7 @@ def synthetic(n_months: int = 72, n_factories: int = 40, seed: int = 0, start: s
     tables[:, :, col["observed_fraction"]] = 1.0
     scalars = np.zeros((n_months, len(SCALAR_COLUMNS)))
     sc = {name: j for j, name in enumerate(SCALAR_COLUMNS)}
-    scalars[:, sc["urban_ntl_sum"]] = 1000 * city + light.sum(axis=1)
+    scalars[:, sc["urban_ntl_sum"]] = 1000 * city + (light.sum(axis=1) if light_in_scalars else 0.0)
     scalars[:, sc["urban_ntl_mean"]] = city * 2
     scalars[:, sc["urban_ntl_std"]] = city
     scalars[:, sc["urban_pixels"]] = 1000
