@@ -14,7 +14,7 @@ from sacnn_dagster.assets.outputs import build_output_assets
 from sacnn_dagster.assets.sources import build_source_assets
 from sacnn_dagster.core.region import load_region
 from sacnn_dagster.partitions import monthly_partitions
-from sacnn_dagster.resources import LocalOutputStorage, RegionResource
+from sacnn_dagster.resources import CredentialsResource, LocalOutputStorage, RegionResource
 
 # Single-run backfill policies are what make a decade of months one run (see runner.py); Dagster still
 # labels them beta, which would print a warning per asset on every load.
@@ -61,7 +61,7 @@ def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = 
         assets=assets,
         jobs=jobs,
         resources={
-            "region": RegionResource(path=str(region.root)),
+            "region": RegionResource(path=str(region.root), credentials=CredentialsResource.from_environment()),
             "storage": LocalOutputStorage(root=str(Path(root).resolve())),
         },
     )

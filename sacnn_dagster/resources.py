@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
@@ -15,10 +16,35 @@ import shapely
 from pydantic import PrivateAttr
 
 from sacnn_dagster.core.atomic import atomic_path
+from sacnn_dagster.core.cache import CacheSettings, default_cache_folder
+from sacnn_dagster.core.credentials import ENV_VARS, Credentials
+from sacnn_dagster.core.input_folder import InputFolder, open_input_folder
 from sacnn_dagster.core.landuse import LandUse, load_landuse
-from sacnn_dagster.core.nightlight_source import LocalNightlightSource
+from sacnn_dagster.core.nightlight_source import NightlightSource, open_nightlight_source
 from sacnn_dagster.core.pois import list_snapshots
 from sacnn_dagster.core.region import RegionConfig, load_region
+
+
+class CredentialsResource(dg.ConfigurableResource):
+    """Secrets for remote sources and S3. Set them only as `EnvVar`s (see `from_environment`): Dagster then
+    keeps the values out of run config and the UI."""
+
+    eog_username: str | None = None
+    eog_password: str | None = None
+    eog_token: str | None = None
+    eog_session_cookie: str | None = None
+    earthdata_token: str | None = None
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = None
+    aws_session_token: str | None = None
+
+    @classmethod
+    def from_environment(cls) -> CredentialsResource:
+        """An `EnvVar` for every documented variable that is set (see core/credentials.py)."""
+        return cls(**{field: dg.EnvVar(var) for field, var in ENV_VARS.items() if os.environ.get(var)})
+
+    def credentials(self) -> Credentials:
+        return Credentials(**{field: getattr(self, field) for field in ENV_VARS})
 
 
 class RegionResource(dg.ConfigurableResource):
@@ -26,9 +52,10 @@ class RegionResource(dg.ConfigurableResource):
     POI snapshots, land use, statistics. Loaded lazily and cached for the life of one run."""
 
     path: str
+    credentials: CredentialsResource
     _config: RegionConfig | None = PrivateAttr(default=None)
     _boundary: object = PrivateAttr(default=None)
-    _nightlights: LocalNightlightSource | None = PrivateAttr(default=None)
+    _nightlights: NightlightSource | None = PrivateAttr(default=None)
     _landuse: tuple | None = PrivateAttr(default=None)
 
     @property
@@ -54,25 +81,70 @@ class RegionResource(dg.ConfigurableResource):
         return self._boundary
 
     @property
-    def nightlights(self) -> LocalNightlightSource:
+    def cache(self) -> CacheSettings:
+        gb = self.config.cache_max_gb
+        return CacheSettings(default_cache_folder(), None if gb is None else int(gb * 1e9))
+
+    @property
+    def nightlights(self) -> NightlightSource:
         if self._nightlights is None:
             cfg = self.config
-            self._nightlights = LocalNightlightSource(
-                folder=cfg.nightlights_dir,
-                satellites=cfg.satellites,
-                configs=cfg.configs,
-                aoi_bounds=self.boundary.bounds,
+            self._nightlights = open_nightlight_source(
+                cfg.nightlights,
+                cfg.root,
+                cfg.satellites,
+                cfg.configs,
+                self.boundary.bounds,
+                self.credentials.credentials(),
+                self.cache,
             )
         return self._nightlights
+
+    def _folder(self, location: str) -> InputFolder:
+        return open_input_folder(
+            self.config.resolve(location),
+            self.credentials.credentials(),
+            self.cache,
+            s3_endpoint_url=self.config.nightlights.endpoint_url,
+        )
+
+    @property
+    def pois_location(self) -> str:
+        return self.config.resolve(self.config.pois_location)
+
+    def poi_snapshots(self) -> dict[str, str]:
+        """month -> snapshot file name in the POI folder (none when the folder is missing)."""
+        folder = self._folder(self.config.pois_location)
+        try:
+            names = folder.list_files()
+        except FileNotFoundError:
+            return {}
+        return list_snapshots([n for n in names if "/" not in n])
+
+    def poi_snapshot_file(self, name: str) -> Path:
+        """A local copy of one POI snapshot."""
+        return self._folder(self.config.pois_location).local_path(name)
+
+    @property
+    def statistics_location(self) -> str:
+        return self.config.resolve(self.config.statistics_location)
+
+    def statistics_file(self) -> Path:
+        """A local copy of the statistics file; FileNotFoundError names where it was looked for."""
+        location = self.statistics_location.rstrip("/")
+        parent, _, name = location.rpartition("/")
+        try:
+            return self._folder(parent).local_path(name)
+        except FileNotFoundError as exc:
+            raise FileNotFoundError(
+                f"{location} is missing: the statistics file is required for training"
+            ) from exc
 
     @property
     def landuse(self) -> LandUse | None:
         if self._landuse is None:
             self._landuse = (load_landuse(self.config.landuse_path),)
         return self._landuse[0]
-
-    def poi_snapshots(self) -> dict[str, Path]:
-        return list_snapshots(self.config.pois_dir)
 
 
 class OutputStorage(dg.ConfigurableResource, ABC):

@@ -53,8 +53,9 @@ def clean_month(storage: OutputStorage, month: str) -> dict:
 def factories_month(region: RegionResource, storage: OutputStorage, month: str) -> dict:
     found = snapshot_for_month(region.poi_snapshots(), month)
     if found is None:
-        raise ValueError(f"{month}: no POI snapshot in {region.config.pois_dir} (snapshots are named YYYY-MM.csv)")
-    snapshot_month, path, from_later = found
+        raise ValueError(f"{month}: no POI snapshot in {region.pois_location} (snapshots are named YYYY-MM.csv)")
+    snapshot_month, name, from_later = found
+    path = region.poi_snapshot_file(name)
     cfg = region.config
     extraction = extract_factories(read_snapshot(path), cfg.factory_typecodes, cfg.poi_crs, region.boundary)
     factories = extraction.factories.assign(snapshot=snapshot_month)
@@ -65,7 +66,7 @@ def factories_month(region: RegionResource, storage: OutputStorage, month: str) 
         "path": dg.MetadataValue.path(storage.uri(key)),
         "snapshot": snapshot_month,
         "snapshot_after_month": from_later,
-        "snapshot_file": str(path),
+        "snapshot_file": f"{region.pois_location.rstrip('/')}/{name}",
         "snapshot_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "poi_crs": cfg.poi_crs,
         **extraction.counts,

@@ -5,7 +5,6 @@ import dagster as dg
 import numpy as np
 
 from sacnn_dagster.core.cog import write_cog
-from sacnn_dagster.core.composite_reader import read_composite
 from sacnn_dagster.core.statistics import parse_statistics
 from sacnn_dagster.layout import STATISTICS_FILE, month_file
 from sacnn_dagster.resources import OutputStorage, RegionResource
@@ -13,13 +12,9 @@ from sacnn_dagster.resources import OutputStorage, RegionResource
 
 def composite_month(region: RegionResource, storage: OutputStorage, month: str) -> dict:
     """Pick, read, clip and store one month's composite; return its metadata."""
-    choice = region.nightlights.choose(month)
-    if choice is None:
-        raise ValueError(
-            f"{month}: no night-light composite for this month under {region.config.nightlights_dir} "
-            "(not published yet, or named differently from EOG's pattern)"
-        )
-    composite = read_composite(choice, region.boundary)
+    fetched = region.nightlights.fetch(month, region.boundary)
+    composite = fetched.composite
+    names = [f.rsplit("/", 1)[-1] for f in fetched.source_files]
     inside = np.isfinite(composite.radiance)
     has_coverage = bool(np.isfinite(composite.coverage[inside]).any())
     key = month_file("ntl_composite", month)
@@ -32,20 +27,17 @@ def composite_month(region: RegionResource, storage: OutputStorage, month: str) 
             tags={
                 "month": month,
                 "units": "nW/cm2/sr (band 1); cloud-free observations (band 2)",
-                "source_files": ";".join(f.rsplit("/", 1)[-1] for f in choice.source_files),
-                "processing_stamp": choice.stamp,
-                "satellite": choice.satellite,
+                "source_files": ";".join(names),
+                "source_version": fetched.version,
+                **{k: v for k, v in fetched.details.items() if k != "alternatives_not_chosen"},
             },
         )
     pixels = int(inside.sum())
     return {
         "path": dg.MetadataValue.path(storage.uri(key)),
-        "source_file": ", ".join(choice.source_files),
-        "stamp": choice.stamp,
-        "satellite": choice.satellite,
-        "config": choice.config,
-        "version": choice.version,
-        "alternatives_not_chosen": ", ".join(choice.alternatives) or "none",
+        "source_file": ", ".join(fetched.source_files),
+        "version": fetched.version,
+        **fetched.details,
         "pixel_count": pixels,
         "mean_radiance": float(np.nanmean(composite.radiance)),
         "share_not_observed": float((composite.coverage[inside] == 0).mean()) if has_coverage else None,
@@ -81,9 +73,7 @@ def build_source_assets(partitions: dg.PartitionsDefinition) -> list:
         """The published monthly industrial output (GVIO, 亿元) used as labels, one row per published
         value. A combined January-February release stays one row covering two months (it is never split
         evenly). `gvio_statistics/gvio_monthly.parquet`."""
-        path = region.config.statistics_path
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} is missing: the statistics file is required for training")
+        path = region.statistics_file()
         table = parse_statistics(path)
         with storage.writing(STATISTICS_FILE) as tmp:
             table.to_parquet(tmp, index=False)

@@ -1,13 +1,22 @@
-"""Night-light sources: where monthly composites come from. The local region folder is the first one;
-remote sources (EOG over HTTPS, Black Marble, S3) implement the same two questions: which months exist in
-which version, and which files make up a month's composite."""
+"""Night-light sources: where monthly composites come from. Every source answers the same two questions:
+which months exist in which version, and what is a month's radiance and coverage over the area.
+
+- `EogNamedSource`: files under EOG's own names in an input folder (the region folder, an S3 prefix);
+- `EogHttpSource` (`eog_http.py`): EOG's HTTPS tree, tiled or untiled;
+- `BlackMarbleSource` (`black_marble.py`): NASA Black Marble VNP46A3 HDF5 tiles from LAADS.
+
+`open_nightlight_source` builds the one named in region.yaml.
+"""
 
 from __future__ import annotations
 
-import os
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from sacnn_dagster.core.cache import CacheSettings
+from sacnn_dagster.core.composite_reader import Composite, read_composite
+from sacnn_dagster.core.credentials import Credentials
 from sacnn_dagster.core.eog_names import (
     CompositeChoice,
     TileComposite,
@@ -15,31 +24,75 @@ from sacnn_dagster.core.eog_names import (
     group_tiles,
     parse_composite_name,
 )
+from sacnn_dagster.core.input_folder import InputFolder, LocalFolder, open_input_folder
+
+
+class MonthNotAvailable(LookupError):
+    """The source has no composite for this month (not published yet, or missing altogether)."""
 
 
 @dataclass
-class LocalNightlightSource:
-    """EOG-named composites anywhere below a folder (.tif, .tif.gz, tile .tgz archives)."""
+class FetchedComposite:
+    """A month's composite over the area, with where it came from."""
 
-    folder: Path
-    satellites: tuple[str, ...]
-    configs: tuple[str, ...]
-    aoi_bounds: tuple[float, float, float, float]
-    _tiles: dict[str, list[TileComposite]] | None = field(default=None, init=False, repr=False)
-    ignored: list[str] = field(default_factory=list, init=False)
+    composite: Composite
+    #: Changes whenever the source's data for the month change (reprocessing): data version, run keys.
+    version: str
+    #: The files or URLs read (no secrets in them).
+    source_files: list[str]
+    #: Source-specific facts for the metadata: satellite, configuration, stamp, versions passed over, layer.
+    details: dict[str, str] = field(default_factory=dict)
+
+
+class NightlightSource(ABC):
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the source reads from, for messages (never with a secret in it)."""
+
+    @abstractmethod
+    def available_months(self) -> dict[str, str]:
+        """month (YYYY-MM) -> version of the composite that `fetch` would read."""
+
+    @abstractmethod
+    def fetch(self, month: str, aoi_geometry) -> FetchedComposite:
+        """The month's radiance and coverage over the area (a shapely geometry, EPSG:4326); NaN outside
+        it. Raises MonthNotAvailable when the source has nothing for the month."""
+
+
+class EogNamedSource(NightlightSource):
+    """EOG-named composites anywhere below an input folder (.tif, .tif.gz, tile .tgz archives), chosen by
+    the documented rule (satellite, then configuration, then newest stamp per tile). Remote folders are
+    listed by name first; only the chosen files are fetched."""
+
+    def __init__(
+        self,
+        folder: InputFolder,
+        satellites: tuple[str, ...],
+        configs: tuple[str, ...],
+        aoi_bounds: tuple[float, float, float, float],
+    ):
+        self.folder = folder
+        self.satellites = satellites
+        self.configs = configs
+        self.aoi_bounds = aoi_bounds
+        self.ignored: list[str] = []
+        self._tiles: dict[str, list[TileComposite]] | None = None
+
+    @property
+    def location(self) -> str:
+        return self.folder.location
 
     def _scan(self) -> dict[str, list[TileComposite]]:
         if self._tiles is None:
             files = []
-            if not self.folder.is_dir():
-                raise FileNotFoundError(f"night-light folder {self.folder} does not exist")
-            for dirpath, _dirs, names in os.walk(self.folder):
-                for name in sorted(names):
-                    parsed = parse_composite_name(name)
-                    if parsed is None:
-                        self.ignored.append(str(Path(dirpath) / name))
-                    else:
-                        files.append((Path(dirpath) / name, parsed))
+            for relative in self.folder.list_files():
+                parsed = parse_composite_name(PurePosixPath(relative).name)
+                if parsed is None:
+                    self.ignored.append(relative)
+                else:
+                    # a stand-in path until the file is fetched: choosing needs the names only
+                    files.append((Path(relative), parsed))
             by_month: dict[str, list[TileComposite]] = {}
             for tile in group_tiles(files):
                 by_month.setdefault(tile.name.month, []).append(tile)
@@ -47,14 +100,67 @@ class LocalNightlightSource:
         return self._tiles
 
     def choose(self, month: str) -> CompositeChoice | None:
-        """The composite chosen for `month` by the documented rule, or None if the month has none yet."""
+        """The composite chosen for `month` by the documented rule, or None if the month has none yet.
+        Its file paths are relative to the folder."""
         return choose_composite(month, self._scan().get(month, []), self.aoi_bounds, self.satellites, self.configs)
 
     def available_months(self) -> dict[str, str]:
-        """month -> version of the composite that would be chosen."""
         out = {}
         for month in sorted(self._scan()):
             choice = self.choose(month)
             if choice is not None:
                 out[month] = choice.version
         return out
+
+    def fetch(self, month: str, aoi_geometry) -> FetchedComposite:
+        choice = self.choose(month)
+        if choice is None:
+            raise MonthNotAvailable(
+                f"{month}: no night-light composite for this month under {self.location} "
+                "(not published yet, or named differently from EOG's pattern)"
+            )
+        relative = choice.source_files
+        local = [(self.folder.local_path(r), parse_composite_name(PurePosixPath(r).name)) for r in relative]
+        fetched = choose_composite(month, group_tiles(local), self.aoi_bounds, (choice.satellite,), (choice.config,))
+        return FetchedComposite(
+            composite=read_composite(fetched, aoi_geometry),
+            version=choice.version,
+            source_files=[f"{self.location.rstrip('/')}/{r}" for r in relative],
+            details={
+                "satellite": choice.satellite,
+                "config": choice.config,
+                "stamp": choice.stamp,
+                "alternatives_not_chosen": ", ".join(choice.alternatives) or "none",
+            },
+        )
+
+
+def open_nightlight_source(
+    settings,
+    region_root: Path,
+    satellites: tuple[str, ...],
+    configs: tuple[str, ...],
+    aoi_bounds: tuple[float, float, float, float],
+    credentials: Credentials | None = None,
+    cache: CacheSettings | None = None,
+) -> NightlightSource:
+    """The source named by region.yaml's `nightlights:` settings (a `NightlightSettings`)."""
+    credentials = credentials or Credentials()
+    kind = settings.source
+    if kind == "local":
+        folder = Path(settings.url) if settings.url else region_root / "nightlights"
+        if not folder.is_absolute():
+            folder = region_root / folder
+        return EogNamedSource(LocalFolder(folder), satellites, configs, aoi_bounds)
+    if kind == "s3":
+        folder = open_input_folder(settings.url, credentials, cache, s3_endpoint_url=settings.endpoint_url)
+        return EogNamedSource(folder, satellites, configs, aoi_bounds)
+    if kind == "eog":
+        from sacnn_dagster.core.eog_http import EogHttpSource
+
+        return EogHttpSource(settings, satellites, configs, aoi_bounds, credentials, cache)
+    if kind == "blackmarble":
+        from sacnn_dagster.core.black_marble import BlackMarbleSource
+
+        return BlackMarbleSource(settings, aoi_bounds, credentials, cache)
+    raise ValueError(f"unknown night-light source {kind!r}")

@@ -26,21 +26,20 @@ _SNAPSHOT = re.compile(r"^(\d{4}-\d{2})\.csv$")
 _LOCATION = r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$"
 
 
-def list_snapshots(pois_dir: Path) -> dict[str, Path]:
-    """month -> snapshot file. Other files are ignored; a YYYY-MM.csv with an impossible month raises."""
+def list_snapshots(names: list[str]) -> dict[str, str]:
+    """month -> snapshot file name, from the names in a POI folder (top level only). Other files are
+    ignored; a YYYY-MM.csv with an impossible month raises."""
     out = {}
-    if not pois_dir.is_dir():
-        return out
-    for p in sorted(pois_dir.iterdir()):
-        m = _SNAPSHOT.match(p.name)
+    for name in sorted(names):
+        m = _SNAPSHOT.match(name)
         if m:
-            parse_month(m.group(1), str(p))
-            out[m.group(1)] = p
+            parse_month(m.group(1), name)
+            out[m.group(1)] = name
     return out
 
 
-def snapshot_for_month(snapshots: dict[str, Path], month: str) -> tuple[str, Path, bool] | None:
-    """(snapshot month, file, taken_from_later) for `month`: the newest snapshot not after it. Before the
+def snapshot_for_month(snapshots: dict[str, str], month: str) -> tuple[str, str, bool] | None:
+    """(snapshot month, file name, taken_from_later) for `month`: the newest snapshot not after it. Before the
     first snapshot the earliest one stands in, flagged, as the paper applied one 2022 snapshot to every
     year; a region with no snapshot at all gives None."""
     if not snapshots:

@@ -11,6 +11,27 @@ from sacnn_dagster.core.months import parse_month
 
 SATELLITES = ("npp", "j01", "j02")
 CONFIGS = ("vcmcfg", "vcmslcfg")
+NIGHTLIGHT_SOURCES = ("local", "eog", "blackmarble", "s3")
+EOG_URL = "https://eogdata.mines.edu/nighttime_light"
+BLACK_MARBLE_URL = "https://ladsweb.modaps.eosdis.nasa.gov/archive/allData/5200/VNP46A3"
+BLACK_MARBLE_LAYER = "NearNadir_Composite_Snow_Free"
+
+
+@dataclass(frozen=True)
+class NightlightSettings:
+    """region.yaml's `nightlights:` mapping: which source, and where."""
+
+    source: str = "local"
+    #: local: a folder (default REGION/nightlights); s3: s3://bucket/prefix; eog / blackmarble: base URL.
+    url: str | None = None
+    #: eog only: `tiled` (one .tgz per 120x75 degree tile) or `notile` (global .tif.gz files).
+    layout: str = "tiled"
+    #: blackmarble only: the HDF5 dataset to read.
+    layer: str = BLACK_MARBLE_LAYER
+    #: s3 only: the endpoint of an S3-compatible store (MinIO, moto, ...); None for AWS.
+    endpoint_url: str | None = None
+    #: Downloads running at once.
+    max_concurrent_downloads: int = 2
 
 
 @dataclass(frozen=True)
@@ -30,6 +51,13 @@ class RegionConfig:
     configs: tuple[str, ...] = CONFIGS
     #: Radiance above which a pixel counts as urban when the region has no land-use layer.
     urban_threshold: float = 10.0
+    nightlights: NightlightSettings = NightlightSettings()
+    #: Where POI snapshots and the statistics file are: a path relative to the region folder, an absolute
+    #: path, s3://... or (POIs only) http(s)://... .
+    pois_location: str = "pois"
+    statistics_location: str = "statistics/gvio_monthly.csv"
+    #: The download cache bound in GB (None = unbounded); the folder is $SACNN_CACHE or ~/.cache/sacnn_dagster.
+    cache_max_gb: float | None = 20.0
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -44,17 +72,11 @@ class RegionConfig:
     def landuse_path(self) -> Path:
         return self.root / "landuse.geojson"
 
-    @property
-    def nightlights_dir(self) -> Path:
-        return self.root / "nightlights"
-
-    @property
-    def pois_dir(self) -> Path:
-        return self.root / "pois"
-
-    @property
-    def statistics_path(self) -> Path:
-        return self.root / "statistics" / "gvio_monthly.csv"
+    def resolve(self, location: str) -> str:
+        """A location from region.yaml: URLs as they are, paths relative to the region folder."""
+        if location.startswith(("s3://", "http://", "https://")) or Path(location).is_absolute():
+            return location
+        return str(self.root / location)
 
     @property
     def validation_dir(self) -> Path:
@@ -63,7 +85,42 @@ class RegionConfig:
 
 _KNOWN = {
     "name", "start", "end", "poi_crs", "factory_typecodes", "buffer_m", "satellites", "configs", "urban_threshold",
+    "nightlights", "pois", "statistics", "cache_max_gb",
 }
+
+
+def _nightlight_settings(raw, cfg_path: Path) -> NightlightSettings:
+    if raw is None:
+        return NightlightSettings()
+    if not isinstance(raw, dict):
+        raise ValueError(f"{cfg_path}: nightlights must be a mapping with at least `source`")
+    unknown = set(raw) - {f for f in NightlightSettings.__dataclass_fields__}
+    if unknown:
+        raise ValueError(f"{cfg_path}: nightlights has unknown keys {sorted(unknown)}")
+    source = str(raw.get("source", "local"))
+    if source not in NIGHTLIGHT_SOURCES:
+        raise ValueError(f"{cfg_path}: nightlights.source must be one of {list(NIGHTLIGHT_SOURCES)}, not {source!r}")
+    url = raw.get("url")
+    if url is None:
+        url = {"eog": EOG_URL, "blackmarble": BLACK_MARBLE_URL}.get(source)
+    if source == "s3" and not str(url or "").startswith("s3://"):
+        raise ValueError(f"{cfg_path}: nightlights.url must be s3://bucket/prefix for source s3")
+    if source in ("eog", "blackmarble") and not str(url).startswith(("http://", "https://")):
+        raise ValueError(f"{cfg_path}: nightlights.url must be an http(s) URL for source {source}")
+    layout = str(raw.get("layout", "tiled"))
+    if layout not in ("tiled", "notile"):
+        raise ValueError(f"{cfg_path}: nightlights.layout must be tiled or notile, not {layout!r}")
+    concurrent = int(raw.get("max_concurrent_downloads", 2))
+    if concurrent < 1:
+        raise ValueError(f"{cfg_path}: nightlights.max_concurrent_downloads must be at least 1")
+    return NightlightSettings(
+        source=source,
+        url=str(url) if url is not None else None,
+        layout=layout,
+        layer=str(raw.get("layer", BLACK_MARBLE_LAYER)),
+        endpoint_url=raw.get("endpoint_url"),
+        max_concurrent_downloads=concurrent,
+    )
 
 
 def load_region(root: str | Path) -> RegionConfig:
@@ -122,5 +179,9 @@ def load_region(root: str | Path) -> RegionConfig:
         satellites=satellites,
         configs=configs,
         urban_threshold=float(raw.get("urban_threshold", 10.0)),
+        nightlights=_nightlight_settings(raw.get("nightlights"), cfg_path),
+        pois_location=str(raw.get("pois", "pois")),
+        statistics_location=str(raw.get("statistics", "statistics/gvio_monthly.csv")),
+        cache_max_gb=None if raw.get("cache_max_gb", 20.0) is None else float(raw.get("cache_max_gb", 20.0)),
         extra={k: v for k, v in raw.items() if k not in _KNOWN},
     )

@@ -9,7 +9,8 @@ import rasterio
 import shapely
 
 from sacnn_dagster.core.grid import lattice_window
-from sacnn_dagster.core.nightlight_source import LocalNightlightSource
+from sacnn_dagster.core.input_folder import LocalFolder
+from sacnn_dagster.core.nightlight_source import EogNamedSource
 
 STEM = "SVDNB_npp_{m}01-{m}{d}_75N060E_vcmcfg_v10_c{stamp}"
 AREA = shapely.box(121.2, 31.1, 121.3, 31.2)
@@ -53,19 +54,17 @@ def write_layout(folder: Path, kind: str, grid, radiance, coverage, stamp="20140
 
 
 def source(folder):
-    return LocalNightlightSource(folder, ("npp",), ("vcmcfg",), AREA.bounds)
+    return EogNamedSource(LocalFolder(folder), ("npp",), ("vcmcfg",), AREA.bounds)
 
 
 @pytest.mark.parametrize("kind", ["tif", "gz", "tgz"])
 def test_reads_only_the_area_window_from_every_encoding(tmp_path, cut, kind):
-    from sacnn_dagster.core.composite_reader import read_composite
-
     grid, radiance, coverage = cut
     write_layout(tmp_path / "nl" / "2014" / "201401", kind, grid, radiance, coverage)
     before = sorted(p.name for p in (tmp_path / "nl").rglob("*") if p.is_file())
     src = source(tmp_path / "nl")
     assert list(src.available_months()) == ["2014-01"]
-    comp = read_composite(src.choose("2014-01"), AREA)
+    comp = src.fetch("2014-01", AREA).composite
     assert comp.grid.width < grid.width and comp.grid.height < grid.height
     row, col = comp.grid.offset_in(grid)
     expected = radiance[row : row + comp.grid.height, col : col + comp.grid.width]
@@ -89,28 +88,22 @@ def test_grids_on_different_lattices_are_refused_not_resampled(cut):
 
 
 def test_html_login_page_under_a_raster_name_is_a_clear_error(tmp_path):
-    from sacnn_dagster.core.composite_reader import read_composite
-
     stem = STEM.format(m="201401", d="31", stamp="201402101200")
     (tmp_path / f"{stem}.avg_rade9h.tif").write_text("<html><body>Please log in</body></html>")
     with pytest.raises(ValueError, match=f"{stem}.avg_rade9h.tif: cannot be read as a raster"):
-        read_composite(source(tmp_path).choose("2014-01"), AREA)
+        source(tmp_path).fetch("2014-01", AREA)
 
 
 def test_composite_not_covering_the_area(tmp_path):
-    from sacnn_dagster.core.composite_reader import read_composite
-
     far = lattice_window((100.0, 20.0, 100.1, 20.1))
     write_layout(tmp_path, "tif", far, np.ones(far.shape), np.ones(far.shape))
     with pytest.raises(ValueError, match="2014-01: the composite .* does not cover the area of interest"):
-        read_composite(source(tmp_path).choose("2014-01"), AREA)
+        source(tmp_path).fetch("2014-01", AREA)
 
 
 def test_projected_raster_is_refused_naming_the_file(tmp_path, cut):
-    from sacnn_dagster.core.composite_reader import read_composite
-
     grid, radiance, _ = cut
     stem = STEM.format(m="201401", d="31", stamp="201402101200")
     (tmp_path / f"{stem}.avg_rade9h.tif").write_bytes(tif_bytes(radiance, grid, "float32", crs="EPSG:3857"))
     with pytest.raises(ValueError, match=f"{stem}.avg_rade9h.tif: CRS .* is not EPSG:4326"):
-        read_composite(source(tmp_path).choose("2014-01"), AREA)
+        source(tmp_path).fetch("2014-01", AREA)

@@ -57,7 +57,7 @@ def test_snapshot_in_force_is_newest_not_after_month(tmp_path):
     for m in ("2014-01", "2016-01", "2018-06"):
         (tmp_path / f"{m}.csv").write_text(HEADER)
     (tmp_path / "notes.txt").write_text("x")
-    snaps = list_snapshots(tmp_path)
+    snaps = list_snapshots([p.name for p in tmp_path.iterdir()])
     assert sorted(snaps) == ["2014-01", "2016-01", "2018-06"]
     assert snapshot_for_month(snaps, "2015-12")[::2] == ("2014-01", False)
     assert snapshot_for_month(snaps, "2016-01")[::2] == ("2016-01", False)
