@@ -7,6 +7,7 @@ import dagster as dg
 import geopandas as gpd
 import numpy as np
 
+from sacnn_dagster.assets.monthly import materialize_months
 from sacnn_dagster.core.cleaning import clean_ntl
 from sacnn_dagster.core.cog import read_band, write_cog
 from sacnn_dagster.core.landuse import NO_CLASS, rasterize_landuse
@@ -132,11 +133,7 @@ def build_feature_assets(partitions: dg.PartitionsDefinition) -> list:
         262 nW/cm²/sr replaced by their 5×5 neighbourhood mean, and pixels without any
         cloud-free observation marked as *not observed* (NaN, band 2 = 1) rather than dark.
         Cloud-Optimized GeoTIFF, `ntl_clean/YYYY-MM.tif`."""
-        keys = context.partition_keys
-        for i, month in enumerate(keys, start=1):
-            meta = clean_month(storage, month)
-            context.add_asset_metadata(meta, partition_key=month)
-            context.log.info(f"ntl_clean {month} ({i}/{len(keys)})")
+        materialize_months(context, lambda month: clean_month(storage, month))
         return dg.MaterializeResult()
 
     @dg.asset(group_name="features", kinds={"geopandas"}, **common)
@@ -149,13 +146,14 @@ def build_feature_assets(partitions: dg.PartitionsDefinition) -> list:
         merged and points outside the area of interest dropped. Every dropped or malformed row is counted
         in the metadata and kept in `quarantine/pois/`. GeoParquet in WGS84 with the POI `id`,
         `factories/YYYY-MM.parquet`."""
-        keys = context.partition_keys
-        for i, month in enumerate(keys, start=1):
-            meta = factories_month(region, storage, month)
-            context.add_asset_metadata(meta, partition_key=month)
-            context.log.info(f"factories {month} ({i}/{len(keys)}): {meta['factories']} from snapshot {meta['snapshot']}")
-            if meta["snapshot_after_month"]:
-                context.log.warning(f"factories {month}: no snapshot this early, using the later {meta['snapshot']}")
+        metas = materialize_months(
+            context,
+            lambda month: factories_month(region, storage, month),
+            lambda meta: f"{meta['factories']} from snapshot {meta['snapshot']}",
+        )
+        early = [month for month, meta in zip(context.partition_keys, metas, strict=True) if meta["snapshot_after_month"]]
+        if early:
+            context.log.warning(f"factories {', '.join(early)}: no snapshot this early, used the earliest one")
         return dg.MaterializeResult()
 
     @dg.asset(deps=["ntl_clean", "factories"], group_name="features", kinds={"numpy"}, **common)
@@ -166,11 +164,9 @@ def build_feature_assets(partitions: dg.PartitionsDefinition) -> list:
         zone (region's `buffer_m`, 1500 m by default) and the SA-CNN features (factory-pixel light, buffer
         maximum, bright-neighbour flag, light summed per land-use class, dominant class), plus the month's
         urban and rural light statistics. Parquet, one row per factory, `factory_patches/YYYY-MM.parquet`."""
-        keys = context.partition_keys
-        for i, month in enumerate(keys, start=1):
-            meta = patches_month(region, storage, month)
-            context.add_asset_metadata(meta, partition_key=month)
-            context.log.info(f"factory_patches {month} ({i}/{len(keys)}): {meta['factories']} factories")
+        materialize_months(
+            context, lambda month: patches_month(region, storage, month), lambda meta: f"{meta['factories']} factories"
+        )
         return dg.MaterializeResult()
 
     return [ntl_clean, factories, factory_patches]

@@ -4,6 +4,7 @@
 import dagster as dg
 import numpy as np
 
+from sacnn_dagster.assets.monthly import materialize_months
 from sacnn_dagster.core.cog import write_cog
 from sacnn_dagster.core.statistics import parse_statistics
 from sacnn_dagster.layout import STATISTICS_FILE, month_file
@@ -61,11 +62,9 @@ def build_source_assets(partitions: dg.PartitionsDefinition) -> list:
         region's satellite and configuration preference, then the newest processing stamp, decide; the
         metadata says which file was used and what was passed over. Cloud-Optimized GeoTIFF,
         `ntl_composite/YYYY-MM.tif`."""
-        keys = context.partition_keys
-        for i, month in enumerate(keys, start=1):
-            meta = composite_month(region, storage, month)
-            context.add_asset_metadata(meta, partition_key=month)
-            context.log.info(f"ntl_composite {month} ({i}/{len(keys)}): {meta['source_file']}")
+        materialize_months(
+            context, lambda month: composite_month(region, storage, month), lambda meta: meta["source_file"]
+        )
         return dg.MaterializeResult()
 
     @dg.asset(group_name="sources", kinds={"pandas"}, code_version="1")

@@ -9,17 +9,14 @@ import numpy as np
 from rasterio.features import rasterize
 
 from sacnn_dagster.core.grid import Grid
+from sacnn_dagster.core.polygons import read_polygons
 
 
 def load_districts(path: Path) -> gpd.GeoDataFrame | None:
     """districts.geojson (optional): polygons with a `name` property, EPSG:4326."""
-    if not path.is_file():
+    gdf = read_polygons(path, "name", "the district's name")
+    if gdf is None:
         return None
-    gdf = gpd.read_file(path)
-    if "name" not in gdf.columns:
-        raise ValueError(f"{path}: district polygons need a `name` property")
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
     return gdf[["name", "geometry"]].reset_index(drop=True)
 
 

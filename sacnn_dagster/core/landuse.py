@@ -10,6 +10,7 @@ import numpy as np
 from rasterio.features import rasterize
 
 from sacnn_dagster.core.grid import Grid
+from sacnn_dagster.core.polygons import read_polygons
 
 #: EULUC-China Level-2 codes used as features, in their fixed feature order (index = position).
 LANDUSE_CLASSES = (101, 201, 202, 301, 401, 402, 403, 501, 502, 503, 504, 505)
@@ -26,13 +27,9 @@ class LandUse:
 def load_landuse(path: Path) -> LandUse | None:
     """Read landuse.geojson (optional: None when absent). Polygons with a class outside
     LANDUSE_CLASSES are left out and counted; a layer without a `class` property raises."""
-    if not path.is_file():
+    gdf = read_polygons(path, "class", "EULUC Level-2 code, 301 = industrial")
+    if gdf is None:
         return None
-    gdf = gpd.read_file(path)
-    if "class" not in gdf.columns:
-        raise ValueError(f"{path}: polygons need a `class` property (EULUC Level-2 code, 301 = industrial)")
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
     codes = gdf["class"].astype(str).str.strip().str.extract(r"^(\d+)")[0].astype(float)
     known = codes.isin(LANDUSE_CLASSES)
     out = gdf[known].copy()
