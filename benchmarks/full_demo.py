@@ -31,6 +31,7 @@ def timed_run(region: Path, workdir: Path) -> dict[str, float]:
         if head in ("gvio_statistics", "monthly_features", "gvio_model", "monthly_outputs", "model_evaluation"):
             marks.append((head, time.perf_counter()))
 
+    (workdir / "home").mkdir()
     with dg.instance_for_test(temp_dir=str(workdir / "home")) as instance:
         start = time.perf_counter()
         report = run_region(region, storage_root=str(workdir / "out"), instance=instance, echo=echo)
