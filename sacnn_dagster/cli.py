@@ -11,6 +11,11 @@ from pathlib import Path
 from sacnn_dagster.code_location import DEFAULT_REGION
 from sacnn_dagster.core.months import parse_month
 
+STORAGE_HELP = (
+    "output root: a folder, or s3://bucket/prefix (an S3-compatible endpoint in $SACNN_S3_ENDPOINT_URL, "
+    "AWS keys in $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY) (default ./sacnn-output/<region name>/)"
+)
+
 
 def _month(text: str) -> str:
     try:
@@ -63,14 +68,14 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("demo", help="build the demo region if missing, then run every month through Dagster")
     p.add_argument("--region", type=Path, default=Path(DEFAULT_REGION))
-    p.add_argument("--storage", default=None, help="output root (default ./sacnn-output/<region name>/)")
+    p.add_argument("--storage", default=None, help=STORAGE_HELP)
     p.add_argument("--small", action="store_true", help="build the small demo region")
 
     p = sub.add_parser("run", help="materialize every asset of a region for a range of months")
     p.add_argument("--region", type=Path, required=True, help="region folder (see README: inputs contract)")
     p.add_argument("--start", type=_month, default=None, help="first month YYYY-MM (default: region start)")
     p.add_argument("--end", type=_month, default=None, help="last month YYYY-MM (default: last month)")
-    p.add_argument("--storage", default=None, help="output root (default ./sacnn-output/<region name>/)")
+    p.add_argument("--storage", default=None, help=STORAGE_HELP)
 
     args = parser.parse_args(argv)
     try:

@@ -14,7 +14,8 @@ from sacnn_dagster.assets.outputs import build_output_assets
 from sacnn_dagster.assets.sources import build_source_assets
 from sacnn_dagster.core.region import load_region
 from sacnn_dagster.partitions import monthly_partitions
-from sacnn_dagster.resources import CredentialsResource, LocalOutputStorage, RegionResource
+from sacnn_dagster.resources import CredentialsResource, RegionResource
+from sacnn_dagster.storage import endpoint_url_from_environment, output_storage
 
 # Single-run backfill policies are what make a decade of months one run (see runner.py); Dagster still
 # labels them beta, which would print a warning per asset on every load.
@@ -34,8 +35,10 @@ def default_storage_root(region_name: str) -> str:
 
 
 def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = None) -> dg.Definitions:
-    """Definitions for the region folder `region_dir`; outputs under `storage_root`
-    (default `./sacnn-output/<region name>/`)."""
+    """Definitions for the region folder `region_dir`; outputs under `storage_root`, a folder or
+    `s3://bucket/prefix` (default `./sacnn-output/<region name>/`). An S3 root is on AWS unless
+    $SACNN_S3_ENDPOINT_URL (or $AWS_ENDPOINT_URL) names an S3-compatible endpoint; the AWS keys come from the
+    environment, as every secret does."""
     region = load_region(region_dir)
     partitions = monthly_partitions(region)
     has_districts = region.districts_path.is_file()
@@ -57,11 +60,12 @@ def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = 
         dg.define_asset_job(OUTPUTS_JOB, selection=select(*outputs), partitions_def=partitions),
         dg.define_asset_job(EVALUATION_JOB, selection=select(evaluation)),
     ]
+    credentials = CredentialsResource.from_environment()
     return dg.Definitions(
         assets=assets,
         jobs=jobs,
         resources={
-            "region": RegionResource(path=str(region.root), credentials=CredentialsResource.from_environment()),
-            "storage": LocalOutputStorage(root=str(Path(root).resolve())),
+            "region": RegionResource(path=str(region.root), credentials=credentials),
+            "storage": output_storage(root, credentials, endpoint_url_from_environment()),
         },
     )

@@ -1,13 +1,9 @@
-"""Dagster resources: the region's inputs and the output storage."""
+"""Dagster resources: the region's inputs and the credentials for remote sources (the output storage is in
+storage.py)."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -15,7 +11,6 @@ import geopandas as gpd
 import shapely
 from pydantic import PrivateAttr
 
-from sacnn_dagster.core.atomic import atomic_path
 from sacnn_dagster.core.cache import CacheSettings, default_cache_folder
 from sacnn_dagster.core.credentials import ENV_VARS, Credentials
 from sacnn_dagster.core.input_folder import InputFolder, open_input_folder
@@ -44,7 +39,10 @@ class CredentialsResource(dg.ConfigurableResource):
         return cls(**{field: dg.EnvVar(var) for field, var in ENV_VARS.items() if os.environ.get(var)})
 
     def credentials(self) -> Credentials:
-        return Credentials(**{field: getattr(self, field) for field in ENV_VARS})
+        # Outside a run (runner.py asks the region for its months before launching runs) Dagster has not
+        # resolved the EnvVars yet: resolve them here, or the variable's *name* would be sent as the secret.
+        values = {field: getattr(self, field) for field in ENV_VARS}
+        return Credentials(**{f: v.get_value() if isinstance(v, dg.EnvVar) else v for f, v in values.items()})
 
 
 class RegionResource(dg.ConfigurableResource):
@@ -97,6 +95,7 @@ class RegionResource(dg.ConfigurableResource):
                 self.boundary.bounds,
                 self.credentials.credentials(),
                 self.cache,
+                cfg.s3_endpoint_url,
             )
         return self._nightlights
 
@@ -105,7 +104,7 @@ class RegionResource(dg.ConfigurableResource):
             self.config.resolve(location),
             self.credentials.credentials(),
             self.cache,
-            s3_endpoint_url=self.config.nightlights.endpoint_url,
+            s3_endpoint_url=self.config.s3_endpoint_url,
         )
 
     @property
@@ -145,84 +144,3 @@ class RegionResource(dg.ConfigurableResource):
         if self._landuse is None:
             self._landuse = (load_landuse(self.config.landuse_path),)
         return self._landuse[0]
-
-
-class OutputStorage(dg.ConfigurableResource, ABC):
-    """Where every asset's files go, one folder per asset, one file per month (`asset/YYYY-MM.ext`).
-    Each kind of store (local folder now, S3 next) implements these four methods."""
-
-    root: str
-
-    @abstractmethod
-    def uri(self, key: str) -> str:
-        """Where the object lives, for metadata and logs."""
-
-    @abstractmethod
-    def writing(self, key: str) -> AbstractContextManager[Path]:
-        """A local path to write; it becomes visible under `key` only when the block succeeds."""
-
-    @abstractmethod
-    def reading(self, key: str) -> AbstractContextManager[Path]:
-        """A local path holding the object stored under `key`."""
-
-    @abstractmethod
-    def exists(self, key: str) -> bool:
-        """Whether an object is stored under `key`."""
-
-    @abstractmethod
-    def list_keys(self, prefix: str) -> list[str]:
-        """Keys stored under `prefix/`, sorted."""
-
-    def put_folder(self, local: Path, prefix: str) -> None:
-        """Store every file of a local folder under `prefix/`, each write atomic."""
-        for path in sorted(p for p in local.rglob("*") if p.is_file()):
-            with self.writing(f"{prefix}/{path.relative_to(local).as_posix()}") as tmp:
-                shutil.copyfile(path, tmp)
-
-    @contextmanager
-    def fetched_folder(self, prefix: str) -> Iterator[Path]:
-        """A local folder holding a copy of everything stored under `prefix/`."""
-        keys = self.list_keys(prefix)
-        if not keys:
-            raise FileNotFoundError(f"nothing stored under {self.uri(prefix)}")
-        with tempfile.TemporaryDirectory() as tmp:
-            for key in keys:
-                target = Path(tmp) / key[len(prefix) + 1 :]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with self.reading(key) as path:
-                    shutil.copyfile(path, target)
-            yield Path(tmp)
-
-
-class LocalOutputStorage(OutputStorage):
-    """Outputs in a local folder; writes are atomic (temporary file, then rename)."""
-
-    def _path(self, key: str) -> Path:
-        return Path(self.root).resolve() / key
-
-    def uri(self, key: str) -> str:
-        return str(self._path(key))
-
-    @contextmanager
-    def writing(self, key: str) -> Iterator[Path]:
-        with atomic_path(self._path(key)) as tmp:
-            yield tmp
-
-    @contextmanager
-    def reading(self, key: str) -> Iterator[Path]:
-        path = self._path(key)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} does not exist: materialize its asset for this month first")
-        yield path
-
-    def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
-
-    def list_keys(self, prefix: str) -> list[str]:
-        base = Path(self.root).resolve()
-        folder = base / prefix
-        if not folder.is_dir():
-            return []
-        return sorted(
-            p.relative_to(base).as_posix() for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
-        )

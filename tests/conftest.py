@@ -12,6 +12,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
+#: The S3-compatible endpoint (moto in its own process) is started once per session, on first use.
+pytest_plugins = ["tests.servers.s3"]
+
 
 @pytest.fixture(scope="session")
 def small_demo_region(tmp_path_factory) -> Path:

@@ -15,7 +15,8 @@ from sacnn_dagster.core.patch_table import write_patch_table
 from sacnn_dagster.core.patches import extract_patches, zone_statistics
 from sacnn_dagster.core.pois import extract_factories, read_snapshot, snapshot_for_month
 from sacnn_dagster.layout import month_file, quarantine_file
-from sacnn_dagster.resources import OutputStorage, RegionResource
+from sacnn_dagster.resources import RegionResource
+from sacnn_dagster.storage import OutputStorage
 
 
 def finite_mean(values: np.ndarray) -> float | None:

@@ -23,7 +23,8 @@ from sacnn_dagster.layout import (
     month_file,
     months_stored,
 )
-from sacnn_dagster.resources import OutputStorage, RegionResource
+from sacnn_dagster.resources import RegionResource
+from sacnn_dagster.storage import OutputStorage
 
 
 def load_training_data(storage: OutputStorage, registry=None) -> tuple[MonthlyDataset, Labels, list[str], dict]:

@@ -13,7 +13,8 @@ from sacnn_dagster.core.models.suite import load_all
 from sacnn_dagster.core.patch_table import read_patch_table
 from sacnn_dagster.core.validation import district_sums
 from sacnn_dagster.layout import model_folder, month_file
-from sacnn_dagster.resources import OutputStorage, RegionResource
+from sacnn_dagster.resources import RegionResource
+from sacnn_dagster.storage import OutputStorage
 
 UNITS = "亿元 (100 million yuan) per pixel"
 #: The grid is float32: its sum may differ from the estimate by float32 rounding, never by more.

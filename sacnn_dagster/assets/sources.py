@@ -8,7 +8,8 @@ from sacnn_dagster.assets.monthly import materialize_months
 from sacnn_dagster.core.cog import write_cog
 from sacnn_dagster.core.statistics import parse_statistics
 from sacnn_dagster.layout import STATISTICS_FILE, month_file
-from sacnn_dagster.resources import OutputStorage, RegionResource
+from sacnn_dagster.resources import RegionResource
+from sacnn_dagster.storage import OutputStorage
 
 
 def composite_month(region: RegionResource, storage: OutputStorage, month: str) -> dict:

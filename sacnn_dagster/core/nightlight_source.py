@@ -143,6 +143,7 @@ def open_nightlight_source(
     aoi_bounds: tuple[float, float, float, float],
     credentials: Credentials | None = None,
     cache: CacheSettings | None = None,
+    s3_endpoint_url: str | None = None,
 ) -> NightlightSource:
     """The source named by region.yaml's `nightlights:` settings (a `NightlightSettings`)."""
     credentials = credentials or Credentials()
@@ -153,7 +154,7 @@ def open_nightlight_source(
             folder = region_root / folder
         return EogNamedSource(LocalFolder(folder), satellites, configs, aoi_bounds)
     if kind == "s3":
-        folder = open_input_folder(settings.url, credentials, cache, s3_endpoint_url=settings.endpoint_url)
+        folder = open_input_folder(settings.url, credentials, cache, s3_endpoint_url=s3_endpoint_url)
         return EogNamedSource(folder, satellites, configs, aoi_bounds)
     if kind == "eog":
         from sacnn_dagster.core.eog_http import EogHttpSource

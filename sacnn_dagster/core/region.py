@@ -28,8 +28,6 @@ class NightlightSettings:
     layout: str = "tiled"
     #: blackmarble only: the HDF5 dataset to read.
     layer: str = BLACK_MARBLE_LAYER
-    #: s3 only: the endpoint of an S3-compatible store (MinIO, moto, ...); None for AWS.
-    endpoint_url: str | None = None
     #: Downloads running at once.
     max_concurrent_downloads: int = 2
 
@@ -56,6 +54,8 @@ class RegionConfig:
     #: path, s3://... or (POIs only) http(s)://... .
     pois_location: str = "pois"
     statistics_location: str = "statistics/gvio_monthly.csv"
+    #: The endpoint of an S3-compatible store (MinIO, Ceph, ...) for every s3:// input; None for AWS.
+    s3_endpoint_url: str | None = None
     #: The download cache bound in GB (None = unbounded); the folder is $SACNN_CACHE or ~/.cache/sacnn_dagster.
     cache_max_gb: float | None = 20.0
     extra: dict = field(default_factory=dict, compare=False)
@@ -85,7 +85,7 @@ class RegionConfig:
 
 _KNOWN = {
     "name", "start", "end", "poi_crs", "factory_typecodes", "buffer_m", "satellites", "configs", "urban_threshold",
-    "nightlights", "pois", "statistics", "cache_max_gb",
+    "nightlights", "pois", "statistics", "cache_max_gb", "s3_endpoint_url",
 }
 
 
@@ -118,7 +118,6 @@ def _nightlight_settings(raw, cfg_path: Path) -> NightlightSettings:
         url=str(url) if url is not None else None,
         layout=layout,
         layer=str(raw.get("layer", BLACK_MARBLE_LAYER)),
-        endpoint_url=raw.get("endpoint_url"),
         max_concurrent_downloads=concurrent,
     )
 
@@ -182,6 +181,7 @@ def load_region(root: str | Path) -> RegionConfig:
         nightlights=_nightlight_settings(raw.get("nightlights"), cfg_path),
         pois_location=str(raw.get("pois", "pois")),
         statistics_location=str(raw.get("statistics", "statistics/gvio_monthly.csv")),
+        s3_endpoint_url=raw.get("s3_endpoint_url"),
         cache_max_gb=None if raw.get("cache_max_gb", 20.0) is None else float(raw.get("cache_max_gb", 20.0)),
         extra={k: v for k, v in raw.items() if k not in _KNOWN},
     )

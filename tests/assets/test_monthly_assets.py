@@ -101,5 +101,5 @@ def test_reprocessed_month_uses_newest_stamp(small_demo_region, defs, instance, 
     comp = metadata(instance, "ntl_composite", month)
     assert comp["stamp"] == max(stamps) and min(stamps) in comp["alternatives_not_chosen"]
     with rasterio.open(tmp_path / "out" / "ntl_composite" / f"{month}.tif") as ds:
-        assert ds.tags()["processing_stamp"] == max(stamps)
+        assert ds.tags()["stamp"] == max(stamps)
         assert np.isfinite(ds.read(1)).any()
