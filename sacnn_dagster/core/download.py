@@ -45,6 +45,11 @@ import urllib3
 from sacnn_dagster.core.cache import CacheSettings, default_cache_folder
 from sacnn_dagster.core.credentials import Credentials, redact
 
+# Black Marble's HDF5 datasets carry no geotransform by design (the tile name gives it); GDAL's warning
+# would otherwise repeat for every read. A process-wide filter, because warnings.catch_warnings is not
+# thread-safe and tiles are read in parallel.
+warnings.filterwarnings("ignore", category=rasterio.errors.NotGeoreferencedWarning)
+
 KINDS = ("tar", "gzip", "raster", "hdf5", "text")
 #: Files at least this large log their progress every tenth.
 PROGRESS_MIN_BYTES = 20_000_000
@@ -221,14 +226,12 @@ def _check_hdf5(path: Path) -> None:
                 break
         else:
             raise ValueError("no HDF5 signature")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
-        try:
-            with rasterio.open(path) as ds:
-                if not ds.subdatasets and ds.count < 1:
-                    raise ValueError("GDAL finds no dataset in the HDF5 file")
-        except rasterio.errors.RasterioIOError as exc:
-            raise ValueError(f"GDAL cannot open the HDF5 file ({exc})") from None
+    try:
+        with rasterio.open(path) as ds:
+            if not ds.subdatasets and ds.count < 1:
+                raise ValueError("GDAL finds no dataset in the HDF5 file")
+    except rasterio.errors.RasterioIOError as exc:
+        raise ValueError(f"GDAL cannot open the HDF5 file ({exc})") from None
 
 
 def evict(cache: CacheSettings, keep: Path | None = None, log: Callable[[str], None] | None = None) -> list[Path]:

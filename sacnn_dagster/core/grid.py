@@ -16,6 +16,8 @@ from affine import Affine
 EOG_RES = 1.0 / 240.0
 #: West and north outer edges of EOG's global lattice (pixel centres on multiples of 1/240 degree).
 EOG_ORIGIN = (-180.0 - EOG_RES / 2.0, 75.0 + EOG_RES / 2.0)
+#: West and north outer edges of NASA Black Marble's global lattice (pixel edges on round degrees).
+BLACK_MARBLE_ORIGIN = (-180.0, 90.0)
 #: Fraction of a pixel two lattices may disagree by and still count as the same lattice (float noise in
 #: GeoTIFF/netCDF georeferencing).
 LATTICE_TOLERANCE = 1e-3

@@ -123,7 +123,7 @@ def build_scene(spec: DemoSpec, geo: Geography, factories: Factories, grid: Grid
     fr, fc = grid.xy_to_rowcol((cw[flare] + ce[flare]) / 2, (cs[flare] + cn[flare]) / 2)
     flare_months = rng.random(n_months) < 0.35
     flare_months[n_months // 2] = True  # at least one month, so every demo has a transient outlier
-    aoi_grid = lattice_window(spec.bbox)
+    aoi_grid = lattice_window(spec.bbox, origin=spec.lattice_origin)
     row0, col0 = aoi_grid.offset_in(grid)
     return LightScene(
         grid=grid,

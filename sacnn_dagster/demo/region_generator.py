@@ -55,7 +55,7 @@ def make_demo_region(out_dir: Path, spec: DemoSpec = DemoSpec()) -> Path:
     months = spec.months
     plan = plan_quirks(spec)
     geo = build_geography(spec)
-    truth_grid = lattice_window(spec.bbox)
+    truth_grid = lattice_window(spec.bbox, origin=spec.lattice_origin)
     factories = place_factories(spec, geo, truth_grid, len(months))
     output = simulate_output(spec, factories, months)
     truth = truth_grids(factories, output, truth_grid)
@@ -98,7 +98,7 @@ def _stamp(month: str, rng, min_days: int, max_days: int) -> str:
 def _write_nightlights(folder: Path, spec: DemoSpec, plan: QuirkPlan, geo: Geography, factories: Factories,
                        output: np.ndarray) -> None:
     months = spec.months
-    grid = lattice_window(spec.raster_bounds)
+    grid = lattice_window(spec.raster_bounds, origin=spec.lattice_origin)
     scene = build_scene(spec, geo, factories, grid, len(months))
     light = factory_light(output, factories.capacity, factories.active(len(months)))
     rng = stream(spec.seed, "stamps")

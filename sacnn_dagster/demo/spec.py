@@ -14,6 +14,7 @@ from datetime import date
 
 import numpy as np
 
+from sacnn_dagster.core.grid import EOG_ORIGIN
 from sacnn_dagster.core.months import month_range
 
 #: Chinese New Year (first day of the lunar year) for the years a demo may cover.
@@ -72,6 +73,9 @@ class DemoSpec:
     n_parks: int = 36
     #: Add an island (like Chongming) north-east of the mainland: the boundary becomes a MultiPolygon.
     island: bool = True
+    #: Outer (west, north) corner of the pixel lattice the rasters sit on: EOG's (half a pixel off the
+    #: round degree) by default; core.grid.BLACK_MARBLE_ORIGIN for a region that is also served as VNP46A3 tiles.
+    lattice_origin: tuple[float, float] = EOG_ORIGIN
 
     def __post_init__(self):
         for key in ("start", "end"):

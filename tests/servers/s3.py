@@ -1,11 +1,10 @@
 """A real S3-compatible endpoint for tests: moto's server in its own process on loopback, so that every
 request goes through HTTP, signing and s3fs exactly as it would against AWS or MinIO.
 
-Use: import the fixtures into a test module (`from tests.servers.s3 import s3_bucket, s3_endpoint  # noqa: F401`)
-or list `"tests.servers.s3"` in `pytest_plugins` of tests/conftest.py. `s3_endpoint` (session) is the
-server's URL; `s3_bucket` (per test) is a fresh, empty bucket with test AWS keys set in the environment.
-A Dagster test also sets `SACNN_S3_ENDPOINT_URL` (outputs) and `AWS_ENDPOINT_URL` (inputs, unless
-region.yaml says `nightlights.endpoint_url`) to `s3_bucket.endpoint_url` with monkeypatch.
+tests/conftest.py lists this module in `pytest_plugins`. `s3_endpoint` (session) is the server's URL;
+`s3_bucket` (per test) is a fresh, empty bucket with test AWS keys set in the environment. A Dagster test
+also sets `SACNN_S3_ENDPOINT_URL` (outputs) with monkeypatch and `s3_endpoint_url` (inputs) in region.yaml
+to `s3_bucket.endpoint_url`.
 """
 
 from __future__ import annotations
