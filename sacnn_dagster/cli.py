@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from sacnn_dagster.code_location import DEFAULT_REGION
+from sacnn_dagster.core.download import AuthenticationError, DownloadError
 from sacnn_dagster.core.months import parse_month
 
 STORAGE_HELP = (
@@ -89,9 +90,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Using the existing demo region {args.region}")
             return _run(args.region, None, None, args.storage)
         return _run(args.region, args.start, args.end, args.storage)
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, AuthenticationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except DownloadError as exc:  # the source kept failing (network, server errors) after every retry
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

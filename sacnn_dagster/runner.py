@@ -33,6 +33,12 @@ INSTANCE_YAML = """\
 # Local Dagster instance for sacnn_dagster (SQLite storage in this folder).
 telemetry:
   enabled: false
+# Download progress, retries and cache evictions are logged by the `sacnn_dagster` Python loggers:
+# show them in each run's log in the UI.
+python_logs:
+  managed_python_loggers:
+    - sacnn_dagster
+  python_log_level: INFO
 """
 
 
