@@ -1,5 +1,5 @@
 """The Dagster code location: the region named by SACNN_REGION (default ./demo-region), outputs under
-SACNN_STORAGE (default ./sacnn-output/<region name>/)."""
+SACNN_STORAGE (a folder or s3://bucket/prefix; default ./sacnn-output/<region name>/)."""
 
 import os
 
