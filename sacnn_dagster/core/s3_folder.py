@@ -50,13 +50,16 @@ def s3_filesystem(credentials: Credentials, endpoint_url: str | None = None) -> 
     """An S3 file system signing with the AWS keys in `credentials`, or, when none are set, with whatever
     botocore's default chain finds (environment, ~/.aws, instance role). Never anonymous: a missing key
     must fail loudly rather than read a public bucket by accident. `endpoint_url` None means AWS itself
-    (or $AWS_ENDPOINT_URL, which botocore reads). Listings are not cached: a changed object must show."""
+    (or $AWS_ENDPOINT_URL, which botocore reads). Listings are not cached: a changed object must show. Nor
+    is the instance: fsspec would otherwise hand back one made earlier, with the credentials found then."""
     key, secret = credentials.aws_access_key_id, credentials.aws_secret_access_key
     if bool(key) != bool(secret):
         missing = ENV_VARS["aws_secret_access_key" if key else "aws_access_key_id"]
         raise ValueError(f"{missing} is not set: AWS keys go in pairs (or set neither to use the default chain)")
     keys = {"key": key, "secret": secret, "token": credentials.aws_session_token} if key else {}
-    return s3fs.S3FileSystem(anon=False, endpoint_url=endpoint_url, use_listings_cache=False, **keys)
+    return s3fs.S3FileSystem(
+        anon=False, endpoint_url=endpoint_url, use_listings_cache=False, skip_instance_cache=True, **keys
+    )
 
 
 @contextmanager
