@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The demo's Dagster instance lives in the project folder, so `make ui` shows what `make demo` did.
 DEMO_HOME := $(CURDIR)/.dagster_home
+CHROMIUM := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: demo test ui setup setup-test
 
@@ -23,8 +26,14 @@ demo: setup
 	DAGSTER_HOME=$(DEMO_HOME) $(BIN)/sacnn-dagster demo
 
 ## Set up and run the whole test suite.
-test: setup-test
+test: setup-test $(CHROMIUM) $(CHROMEDRIVER)
 	$(BIN)/python -m pytest
+
+# The browser test (tests/test_ui_browser.py) drives Debian's headless Chromium through its chromedriver:
+# installed here when missing (CI runs as root on a fresh machine; elsewhere through sudo).
+$(CHROMIUM) $(CHROMEDRIVER) &:
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
 
 ## The Dagster UI on the materialized demo instance.
 ui: setup

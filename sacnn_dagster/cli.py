@@ -58,6 +58,39 @@ def _run(region: Path, start: str | None, end: str | None, storage: str | None) 
     return 0 if report.ok else 1
 
 
+def _backfill(region: Path, start: str | None, end: str | None, storage: str | None) -> int:
+    from sacnn_dagster.backfill import DaemonStopped, backfill_region
+    from sacnn_dagster.runner import ensure_dagster_home
+
+    home = ensure_dagster_home()
+    print(f"Dagster instance: {home}")
+    started = time.perf_counter()
+    try:
+        report = backfill_region(region, start, end, storage)
+    except KeyboardInterrupt:
+        print("Interrupted: the backfill stays in the instance, where a dagster-daemon (`dagster dev`) carries it "
+              "on; cancel it in the UI's backfills page otherwise", file=sys.stderr)
+        return 130
+    except DaemonStopped as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    failed = report.failed_months
+    print(
+        f"Done in {time.perf_counter() - started:.0f} s: {len(report.months) - len(failed)} month(s) backfilled, "
+        f"{len(failed)} failed, {len(report.months_without_composite)} without a composite, "
+        f"{len(report.backfills)} backfill(s): {', '.join(b.backfill_id for b in report.backfills)}"
+    )
+    for month, cause in sorted(failed.items()):
+        print(f"FAILED {month} {cause}", file=sys.stderr)
+    for error in report.errors:
+        print(f"FAILED {error}", file=sys.stderr)
+    if failed:
+        first = min(failed)
+        print(f"Once the input is fixed, run a month again alone: sacnn-dagster backfill --region {region} "
+              f"--start {first} --end {first}" + (f" --storage {storage}" if storage else ""), file=sys.stderr)
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sacnn-dagster", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -78,6 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--end", type=_month, default=None, help="last month YYYY-MM (default: last month)")
     p.add_argument("--storage", default=None, help=STORAGE_HELP)
 
+    p = sub.add_parser(
+        "backfill",
+        help="launch a Dagster asset backfill of every asset for a range of months (shown in the UI's backfills "
+        "page) and follow it to the end; a dagster-daemon is started for it when none runs",
+    )
+    p.add_argument("--region", type=Path, required=True, help="region folder (see README: inputs contract)")
+    p.add_argument("--start", type=_month, default=None, help="first month YYYY-MM (default: region start)")
+    p.add_argument("--end", type=_month, default=None, help="last month YYYY-MM (default: last month)")
+    p.add_argument("--storage", default=None, help=STORAGE_HELP)
+
     args = parser.parse_args(argv)
     try:
         if args.command == "make-demo":
@@ -89,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"Using the existing demo region {args.region}")
             return _run(args.region, None, None, args.storage)
+        if args.command == "backfill":
+            return _backfill(args.region, args.start, args.end, args.storage)
         return _run(args.region, args.start, args.end, args.storage)
     except (FileNotFoundError, ValueError, AuthenticationError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -15,6 +15,7 @@ from sacnn_dagster.assets.sources import build_source_assets
 from sacnn_dagster.core.region import load_region
 from sacnn_dagster.partitions import monthly_partitions
 from sacnn_dagster.resources import CredentialsResource, RegionResource
+from sacnn_dagster.sensors import build_automation
 from sacnn_dagster.storage import endpoint_url_from_environment, output_storage
 
 # Single-run backfill policies are what make a decade of months one run (see runner.py); Dagster still
@@ -22,12 +23,16 @@ from sacnn_dagster.storage import endpoint_url_from_environment, output_storage
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 DEFAULT_REGION = "demo-region"
+#: Owner of every asset, shown in the UI's asset pages and usable in asset selections.
+OWNER = "team:sacnn"
 #: Jobs in the order a full run goes through them: monthly jobs run over partition ranges.
 REFERENCE_JOB = "reference_assets"
 FEATURES_JOB = "monthly_features"
 MODEL_JOB = "train_model"
 OUTPUTS_JOB = "monthly_outputs"
 EVALUATION_JOB = "evaluate_model"
+#: What the statistics sensor launches: the statistics read again and the models retrained in one run.
+RETRAIN_JOB = "retrain_model"
 
 
 def default_storage_root(region_name: str) -> str:
@@ -46,8 +51,12 @@ def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = 
     features = build_feature_assets(partitions)
     model, evaluation = build_model_assets(has_districts)
     outputs = build_output_assets(partitions, has_districts)
-    assets = [*sources, *features, model, *outputs, evaluation]
     root = storage_root or default_storage_root(region.name)
+    # Who to ask, and (on S3) where the files live, are the same for every asset: said once, here.
+    assets = dg.map_asset_specs(
+        lambda spec: spec.merge_attributes(owners=[OWNER], kinds={"s3"} if root.startswith("s3://") else set()),
+        [*sources, *features, model, *outputs, evaluation],
+    )
 
     def select(*defs):
         return dg.AssetSelection.assets(*defs)
@@ -59,11 +68,23 @@ def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = 
         dg.define_asset_job(MODEL_JOB, selection=select(model)),
         dg.define_asset_job(OUTPUTS_JOB, selection=select(*outputs), partitions_def=partitions),
         dg.define_asset_job(EVALUATION_JOB, selection=select(evaluation)),
+        dg.define_asset_job(RETRAIN_JOB, selection=select(*(a for a in sources if a.partitions_def is None), model)),
     ]
+    by_name = {job.name: job for job in jobs}
+    sensors, schedules = build_automation(
+        region, partitions, features=by_name[FEATURES_JOB], retrain=by_name[RETRAIN_JOB],
+        outputs=by_name[OUTPUTS_JOB], evaluation=by_name[EVALUATION_JOB],
+    )
     credentials = CredentialsResource.from_environment()
     return dg.Definitions(
         assets=assets,
         jobs=jobs,
+        sensors=sensors,
+        schedules=schedules,
+        # Steps one after the other in the run's process: the multiprocess default starts a process per
+        # step, which imports the whole stack again (seconds each), and the monthly chain is sequential
+        # anyway (measured: benchmarks/backfill_overhead.py).
+        executor=dg.in_process_executor,
         resources={
             "region": RegionResource(path=str(region.root), credentials=credentials),
             "storage": output_storage(root, credentials, endpoint_url_from_environment()),

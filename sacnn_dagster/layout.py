@@ -41,3 +41,11 @@ def model_folder(version: str) -> str:
 
 
 EVALUATION_SUMMARY = "evaluation/summary.json"
+
+
+def preview_file(asset: str, month: str) -> str:
+    """The PNG map of an asset's month shown in the Dagster UI, kept next to the outputs."""
+    return f"previews/{asset}/{month}.png"
+
+
+ESTIMATES_CHART = "previews/gvio_estimates.png"

@@ -63,18 +63,23 @@ def contiguous_stretches(months: list[str]) -> list[tuple[str, str]]:
     return stretches
 
 
+def user_error(error) -> str:
+    """The message of the user-code error (which names the bad input) in a step failure's error, not of
+    Dagster's wrapper around it."""
+    while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+        error = error.cause
+    if error.cls_name == "Failure":  # raised on purpose: its description is the message, after the class path
+        return error.message.split(": ", 1)[-1].strip()
+    return error.message.strip()
+
+
 def step_errors(result) -> list[str]:
-    """'step: message' for each failed step of an in-process run: the user-code error (which names the bad
-    input), not Dagster's wrapper around it."""
-    errors = []
-    for event in result.all_events:
-        if not event.is_step_failure or event.step_failure_data.error is None:
-            continue
-        error = event.step_failure_data.error
-        while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
-            error = error.cause
-        errors.append(f"{event.step_key}: {error.message.strip()}")
-    return errors
+    """'step: message' for each failed step of an in-process run (see `user_error`)."""
+    return [
+        f"{event.step_key}: {user_error(event.step_failure_data.error)}"
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data.error is not None
+    ]
 
 
 @dataclass

@@ -2,18 +2,29 @@
 
 
 import hashlib
+from collections.abc import Iterator
 
 import dagster as dg
 import geopandas as gpd
 import numpy as np
 
-from sacnn_dagster.assets.monthly import materialize_months
+from sacnn_dagster.assets.monthly import TRANSIENT_RETRY, materialize_months
+from sacnn_dagster.assets.previews import ntl_map
+from sacnn_dagster.checks import (
+    FACTORY_COUNT,
+    PATCHES_COMPLETE,
+    CheckedOutput,
+    factory_checks,
+    monthly_specs,
+    patch_checks,
+)
 from sacnn_dagster.core.cleaning import clean_ntl
 from sacnn_dagster.core.cog import read_band, write_cog
 from sacnn_dagster.core.landuse import NO_CLASS, rasterize_landuse
 from sacnn_dagster.core.patch_table import write_patch_table
 from sacnn_dagster.core.patches import extract_patches, zone_statistics
 from sacnn_dagster.core.pois import extract_factories, read_snapshot, snapshot_for_month
+from sacnn_dagster.core.versions import code_digest, range_data_version
 from sacnn_dagster.layout import month_file, quarantine_file
 from sacnn_dagster.resources import RegionResource
 from sacnn_dagster.storage import OutputStorage
@@ -49,6 +60,7 @@ def clean_month(storage: OutputStorage, month: str) -> dict:
         "mean_radiance": finite_mean(cleaned.radiance),
         "sum_radiance": float(np.nansum(cleaned.radiance)),
         "max_radiance": float(np.nanmax(cleaned.radiance)) if observed.any() else None,
+        "preview": ntl_map(storage, month, cleaned, grid),
     }
 
 
@@ -126,21 +138,26 @@ def patches_month(region: RegionResource, storage: OutputStorage, month: str) ->
 
 
 def build_feature_assets(partitions: dg.PartitionsDefinition) -> list:
-    common = dict(partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), code_version="1")
+    common = dict(
+        partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), retry_policy=TRANSIENT_RETRY
+    )
 
-    @dg.asset(deps=["ntl_composite"], group_name="features", kinds={"rasterio"}, **common)
+    @dg.asset(deps=["ntl_composite"], group_name="features", kinds={"rasterio"}, code_version=code_digest("cleaning"),
+              **common)
     def ntl_clean(context: dg.AssetExecutionContext, storage: OutputStorage) -> dg.MaterializeResult:
         """The month's night light ready for sampling: negative radiance set to 0, pixels above
         262 nW/cm²/sr replaced by their 5×5 neighbourhood mean, and pixels without any
         cloud-free observation marked as *not observed* (NaN, band 2 = 1) rather than dark.
-        Cloud-Optimized GeoTIFF, `ntl_clean/YYYY-MM.tif`."""
+        Cloud-Optimized GeoTIFF, `ntl_clean/YYYY-MM.tif`; each month's `preview` is its map
+        (also `previews/ntl_clean/YYYY-MM.png`)."""
         materialize_months(context, lambda month: clean_month(storage, month))
         return dg.MaterializeResult()
 
-    @dg.asset(group_name="features", kinds={"geopandas"}, **common)
+    @dg.asset(group_name="features", kinds={"geopandas"}, check_specs=monthly_specs(partitions, FACTORY_COUNT),
+              code_version=code_digest("pois"), **common)
     def factories(
         context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[CheckedOutput]:
         """Factories in force for the month: the newest POI snapshot not after the month (before the first
         snapshot, the earliest one, flagged in the metadata), filtered to the
         region's factory type codes (Amap 1703xx by default), converted from GCJ-02 to WGS84, duplicates
@@ -155,12 +172,18 @@ def build_feature_assets(partitions: dg.PartitionsDefinition) -> list:
         early = [month for month, meta in zip(context.partition_keys, metas, strict=True) if meta["snapshot_after_month"]]
         if early:
             context.log.warning(f"factories {', '.join(early)}: no snapshot this early, used the earliest one")
-        return dg.MaterializeResult()
+        # the snapshot in force (its sha256): a revised snapshot makes the months it applies to stale
+        yield dg.MaterializeResult(
+            data_version=dg.DataVersion(range_data_version(context.partition_keys, [m["snapshot_sha256"] for m in metas]))
+        )
+        yield from factory_checks(context, storage)
 
-    @dg.asset(deps=["ntl_clean", "factories"], group_name="features", kinds={"numpy"}, **common)
+    @dg.asset(deps=["ntl_clean", "factories"], group_name="features", kinds={"numpy"},
+              check_specs=monthly_specs(partitions, PATCHES_COMPLETE),
+              code_version=code_digest("patches", "patch_table", "landuse"), **common)
     def factory_patches(
         context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[CheckedOutput]:
         """What the model sees for the month: for every factory, the cleaned night light inside its buffer
         zone (region's `buffer_m`, 1500 m by default) and the SA-CNN features (factory-pixel light, buffer
         maximum, bright-neighbour flag, light summed per land-use class, dominant class), plus the month's
@@ -168,6 +191,7 @@ def build_feature_assets(partitions: dg.PartitionsDefinition) -> list:
         materialize_months(
             context, lambda month: patches_month(region, storage, month), lambda meta: f"{meta['factories']} factories"
         )
-        return dg.MaterializeResult()
+        yield dg.MaterializeResult()
+        yield from patch_checks(context, storage)
 
     return [ntl_clean, factories, factory_patches]

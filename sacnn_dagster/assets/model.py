@@ -9,12 +9,15 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from sacnn_dagster.assets.previews import estimates_chart
+from sacnn_dagster.checks import HELDOUT_R2, evaluation_check
 from sacnn_dagster.core.evaluation import random_split, time_split
 from sacnn_dagster.core.models.dataset import Labels, MonthlyDataset, build_dataset, build_labels
 from sacnn_dagster.core.models.suite import fit_all, held_out_scores, save_all, training_version
 from sacnn_dagster.core.patch_table import read_patch_table
 from sacnn_dagster.core.cog import read_band
 from sacnn_dagster.core.validation import PooledR2, annual_district_r2
+from sacnn_dagster.core.versions import code_digest
 from sacnn_dagster.layout import (
     EVALUATION_SUMMARY,
     MODEL_CURRENT,
@@ -98,12 +101,13 @@ def _summary_table(models: dict) -> str:
 
 def build_model_assets(has_districts: bool) -> list:
     @dg.asset(deps=["factory_patches", "gvio_statistics"], group_name="model", kinds={"torch", "scikitlearn"},
-              code_version="1")
+              code_version=code_digest("models"))
     def gvio_model(context: dg.AssetExecutionContext, storage: OutputStorage) -> dg.MaterializeResult:
         """The trained models of monthly GVIO: SA-CNN (the paper's CNN on the per-factory feature image plus
-        urban/rural light statistics), a random forest on the same features and a linear baseline on total
-        light, all trained on every month that has a published value (a combined January–February value
-        trains against the sum of the two months' predictions). A new version is trained whenever the
+        urban/rural light statistics), a random forest on the same features, a ridge regression on the
+        factory features summed over the city (`sum_ridge`) and a linear baseline on total light, all
+        trained on every month that has a published value (a combined January–February value trains
+        against the sum of the two months' predictions). A new version is trained whenever the
         labelled months or their patches change; an unchanged set of inputs reuses the stored version.
         `gvio_model/<version>/`, with `gvio_model/current.json` naming the version in use."""
         data, labels, skipped, digests = load_training_data(storage)
@@ -144,7 +148,8 @@ def build_model_assets(has_districts: bool) -> list:
         )
 
     @dg.asset(deps=["gvio_model", "gvio_grid", *(["gvio_by_district"] if has_districts else [])],
-              group_name="outputs", kinds={"pandas"}, code_version="1")
+              group_name="outputs", kinds={"pandas"}, code_version=code_digest("evaluation", "validation", "models"),
+              check_specs=[HELDOUT_R2])
     def model_evaluation(
         context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
     ) -> dg.MaterializeResult:
@@ -152,7 +157,8 @@ def build_model_assets(has_districts: bool) -> list:
         under the paper's random split (1/6 of the labels held out, seed 2021) and under a time-ordered
         hold-out (the last 12 labels), each model retrained on the training labels only. Grid validation:
         the SA-CNN grid against the true grid (synthetic regions) and, summed by district and year, against
-        `validation/district_gvio_annual.csv`. `evaluation/summary.json`."""
+        `validation/district_gvio_annual.csv`. `evaluation/summary.json`. The `estimates_chart` shows every
+        month's estimates and intervals against the published statistics (`previews/gvio_estimates.png`)."""
         data, labels, _, _ = load_training_data(storage)
         splits = {"random": random_split(len(labels)), "time": time_split([p[:7] for p in labels.periods])}
         per_split = {name: held_out_scores(data, labels, *idx) for name, idx in splits.items()}
@@ -175,11 +181,13 @@ def build_model_assets(has_districts: bool) -> list:
         return dg.MaterializeResult(
             metadata={
                 "summary": dg.MetadataValue.md(table),
+                "estimates_chart": estimates_chart(storage),
                 **{f"{m}_{s}_r2": float(models[m][s]["r2"]) for m in models for s in splits},
                 "grid_r2_vs_true_grid": grid["r2_vs_true_grid"],
                 "grid_r2_vs_district": grid["r2_vs_district"],
                 "path": dg.MetadataValue.path(storage.uri(EVALUATION_SUMMARY)),
-            }
+            },
+            check_results=[evaluation_check(models)],
         )
 
     return [gvio_model, model_evaluation]

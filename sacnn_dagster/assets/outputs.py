@@ -1,24 +1,35 @@
 """Output assets: monthly GVIO estimates, the GVIO grid and its district totals."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import numpy as np
 import pandas as pd
 
 from sacnn_dagster.assets.model import load_training_data, read_current_model
+from sacnn_dagster.assets.previews import gvio_map
+from sacnn_dagster.checks import (
+    ESTIMATE_PLAUSIBLE,
+    GRID_SUMS,
+    CheckedOutput,
+    estimate_checks,
+    monthly_specs,
+    report_months,
+)
 from sacnn_dagster.core.cog import read_band, write_cog
 from sacnn_dagster.core.districts import district_index, load_districts
 from sacnn_dagster.core.gvio_grid import bright_threshold, distribute_estimate
 from sacnn_dagster.core.landuse import INDUSTRIAL, LANDUSE_CLASSES, rasterize_landuse
 from sacnn_dagster.core.models.suite import load_all
 from sacnn_dagster.core.patch_table import read_patch_table
+from sacnn_dagster.core.quality import grid_sum
 from sacnn_dagster.core.validation import district_sums
+from sacnn_dagster.core.versions import code_digest
 from sacnn_dagster.layout import model_folder, month_file
 from sacnn_dagster.resources import RegionResource
 from sacnn_dagster.storage import OutputStorage
 
 UNITS = "亿元 (100 million yuan) per pixel"
-#: The grid is float32: its sum may differ from the estimate by float32 rounding, never by more.
-SUM_TOLERANCE = 1e-4
 
 
 def estimate_months(storage: OutputStorage, months: list[str]) -> tuple[dict[str, pd.DataFrame], str, dict[str, int]]:
@@ -91,15 +102,17 @@ def grid_month(region: RegionResource, storage: OutputStorage, month: str) -> tu
         "industrial_pixels_not_observed": result.pixels_not_observed,
         "spread_evenly_no_light": result.spread_evenly,
         "industrial_mask": mask_rule,
+        "preview": gvio_map(storage, month, stored, grid, estimate),
     }
     return meta, estimate, stored_sum
 
 
 def build_output_assets(partitions: dg.PartitionsDefinition, has_districts: bool) -> list:
-    common = dict(partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), code_version="1")
+    common = dict(partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run())
 
-    @dg.asset(deps=["gvio_model", "factory_patches"], group_name="outputs", kinds={"torch", "pandas"}, **common)
-    def gvio_estimate(context: dg.AssetExecutionContext, storage: OutputStorage) -> dg.MaterializeResult:
+    @dg.asset(deps=["gvio_model", "factory_patches"], group_name="outputs", kinds={"torch", "pandas"},
+              check_specs=monthly_specs(partitions, ESTIMATE_PLAUSIBLE), code_version=code_digest("models"), **common)
+    def gvio_estimate(context: dg.AssetExecutionContext, storage: OutputStorage) -> Iterator[CheckedOutput]:
         """The month's industrial output (GVIO, 亿元) estimated by each model, with an uncertainty
         interval, for every month that has a composite, labelled or not. One row per model: `model`,
         `estimate`, `lower`, `upper`, `model_version`. `gvio_estimate/YYYY-MM.parquet`."""
@@ -123,44 +136,39 @@ def build_output_assets(partitions: dg.PartitionsDefinition, has_districts: bool
                 partition_key=month,
             )
         context.log.info(f"gvio_estimate: {len(keys)} month(s) with model {version}")
-        return dg.MaterializeResult()
+        yield dg.MaterializeResult()
+        yield from estimate_checks(context, storage)
 
     @dg.asset(
         deps=["gvio_estimate", "ntl_clean", "factory_patches"],
         group_name="outputs",
         kinds={"rasterio"},
-        check_specs=[dg.AssetCheckSpec("grid_sums_to_estimate", asset="gvio_grid", blocking=True)],
+        check_specs=monthly_specs(partitions, GRID_SUMS),
+        code_version=code_digest("gvio_grid", "landuse"),
         **common,
     )
     def gvio_grid(
         context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[CheckedOutput]:
         """The month's industrial output mapped on the native 15″ night-light grid (亿元 per pixel): the
         SA-CNN estimate spread over industrial land in proportion to its light, pixels brighter than the
         95th percentile of light at factories left out (commercial or residential light). The grid adds up
         to the estimate; the check `grid_sums_to_estimate` proves it for every month.
-        Cloud-Optimized GeoTIFF, `gvio_grid/YYYY-MM.tif`."""
-        worst = (0.0, "")
+        Cloud-Optimized GeoTIFF, `gvio_grid/YYYY-MM.tif`; each month's `preview` is its map
+        (also `previews/gvio_grid/YYYY-MM.png`)."""
+        sums = {}
         for month in context.partition_keys:
             meta, estimate, stored_sum = grid_month(region, storage, month)
             context.add_asset_metadata(meta, partition_key=month)
-            error = abs(stored_sum - estimate) / max(abs(estimate), 1e-9)
-            worst = max(worst, (error, month))
-        return dg.MaterializeResult(
-            check_results=[
-                dg.AssetCheckResult(
-                    check_name="grid_sums_to_estimate",
-                    passed=worst[0] <= SUM_TOLERANCE,
-                    metadata={"worst_relative_error": worst[0], "worst_month": worst[1] or None,
-                              "months_checked": len(context.partition_keys), "tolerance": SUM_TOLERANCE},
-                )
-            ]
-        )
+            sums[month] = grid_sum(estimate, stored_sum)
+        yield dg.MaterializeResult()
+        yield from report_months(context, {GRID_SUMS: sums})
 
     assets = [gvio_estimate, gvio_grid]
     if has_districts:
 
-        @dg.asset(deps=["gvio_grid"], group_name="outputs", kinds={"geopandas"}, **common)
+        @dg.asset(deps=["gvio_grid"], group_name="outputs", kinds={"geopandas"},
+                  code_version=code_digest("districts", "validation"), **common)
         def gvio_by_district(
             context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
         ) -> dg.MaterializeResult:

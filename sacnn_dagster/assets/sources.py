@@ -1,12 +1,16 @@
 """Source assets: the month's night-light composite and the published statistics."""
 
 
+from collections.abc import Iterator
+
 import dagster as dg
 import numpy as np
 
-from sacnn_dagster.assets.monthly import materialize_months
+from sacnn_dagster.assets.monthly import TRANSIENT_RETRY, materialize_months
+from sacnn_dagster.checks import COMPOSITE_COVERAGE, COMPOSITE_VALID, CheckedOutput, composite_checks, monthly_specs
 from sacnn_dagster.core.cog import write_cog
 from sacnn_dagster.core.statistics import parse_statistics
+from sacnn_dagster.core.versions import code_digest, content_digest, range_data_version
 from sacnn_dagster.layout import STATISTICS_FILE, month_file
 from sacnn_dagster.resources import RegionResource
 from sacnn_dagster.storage import OutputStorage
@@ -51,24 +55,30 @@ def build_source_assets(partitions: dg.PartitionsDefinition) -> list:
     @dg.asset(
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
+        retry_policy=TRANSIENT_RETRY,
         group_name="sources",
         kinds={"rasterio"},
-        code_version="1",
+        code_version=code_digest("composite_reader", "eog_names", "black_marble_tiles"),
+        check_specs=monthly_specs(partitions, COMPOSITE_VALID, COMPOSITE_COVERAGE),
     )
     def ntl_composite(
         context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[CheckedOutput]:
         """The month's VIIRS night-light composite (EOG VNL v1 monthly, avg_rade9h) clipped to the area of
         interest, with the cloud-free coverage count as band 2. When several files exist for a month, the
         region's satellite and configuration preference, then the newest processing stamp, decide; the
         metadata says which file was used and what was passed over. Cloud-Optimized GeoTIFF,
         `ntl_composite/YYYY-MM.tif`."""
-        materialize_months(
+        metas = materialize_months(
             context, lambda month: composite_month(region, storage, month), lambda meta: meta["source_file"]
         )
-        return dg.MaterializeResult()
+        # the source's version of the month (processing stamp, chosen file): what the sensors compare
+        yield dg.MaterializeResult(
+            data_version=dg.DataVersion(range_data_version(context.partition_keys, [m["version"] for m in metas]))
+        )
+        yield from composite_checks(context, region, storage)
 
-    @dg.asset(group_name="sources", kinds={"pandas"}, code_version="1")
+    @dg.asset(group_name="sources", kinds={"pandas"}, code_version=code_digest("statistics"))
     def gvio_statistics(region: RegionResource, storage: OutputStorage) -> dg.MaterializeResult:
         """The published monthly industrial output (GVIO, 亿元) used as labels, one row per published
         value. A combined January-February release stays one row covering two months (it is never split
@@ -86,7 +96,9 @@ def build_source_assets(partitions: dg.PartitionsDefinition) -> list:
                 "first_month": table["first_month"].min() if len(table) else None,
                 "last_month": table["last_month"].max() if len(table) else None,
                 "preview": dg.MetadataValue.md(table.tail(12).to_markdown(index=False)),
-            }
+            },
+            # the file's content, so that a revised value (not a touched file) makes the model stale
+            data_version=dg.DataVersion(content_digest(path)),
         )
 
     return [ntl_composite, gvio_statistics]

@@ -72,6 +72,10 @@ class TransientError(DownloadError):
     """A failure worth another try (timeout, cut connection, HTTP 5xx); `Downloader` retries these."""
 
 
+class RetriesExhausted(DownloadError):
+    """Transient failures went on through every retry (a server down for a while): a later try may succeed."""
+
+
 class RemoteFileNotFound(DownloadError, FileNotFoundError):
     """HTTP 404: also a FileNotFoundError, so callers treat a missing remote file like a missing local one."""
 
@@ -397,7 +401,7 @@ class Downloader:
                 failures += 1
                 reason = self._clean(str(exc) or type(exc).__name__)
                 if failures > self.retries:
-                    raise DownloadError(f"{shown}: gave up after {failures} attempts; last error: {reason}") from None
+                    raise RetriesExhausted(f"{shown}: gave up after {failures} attempts; last error: {reason}") from None
                 delay = self.backoff_s * 2 ** (failures - 1)
                 self.log(f"{shown}: {reason}; retry {failures}/{self.retries} in {delay:.2f} s")
                 time.sleep(delay)

@@ -59,6 +59,16 @@ class NightlightSource(ABC):
         """The month's radiance and coverage over the area (a shapely geometry, EPSG:4326); NaN outside
         it. Raises MonthNotAvailable when the source has nothing for the month."""
 
+    def local_folder(self) -> Path | None:
+        """The local folder the source lists, when it is one: a sensor can then keep the listing current
+        by re-reading only the directories that changed (see core/source_scan.py) and hand it over with
+        `use_listing`."""
+        return None
+
+    def use_listing(self, relative_paths: list[str]) -> None:
+        """Take `relative_paths` (below `local_folder()`) as the folder's listing instead of listing it."""
+        raise NotImplementedError(f"{type(self).__name__} is not listed from a local folder")
+
 
 class EogNamedSource(NightlightSource):
     """EOG-named composites anywhere below an input folder (.tif, .tif.gz, tile .tgz archives), chosen by
@@ -83,21 +93,32 @@ class EogNamedSource(NightlightSource):
     def location(self) -> str:
         return self.folder.location
 
+    def local_folder(self) -> Path | None:
+        return self.folder.folder if isinstance(self.folder, LocalFolder) else None
+
+    def use_listing(self, relative_paths: list[str]) -> None:
+        self.ignored = []
+        self._tiles = self._group(relative_paths)
+
     def _scan(self) -> dict[str, list[TileComposite]]:
         if self._tiles is None:
-            files = []
-            for relative in self.folder.list_files():
-                parsed = parse_composite_name(PurePosixPath(relative).name)
-                if parsed is None:
-                    self.ignored.append(relative)
-                else:
-                    # a stand-in path until the file is fetched: choosing needs the names only
-                    files.append((Path(relative), parsed))
-            by_month: dict[str, list[TileComposite]] = {}
-            for tile in group_tiles(files):
-                by_month.setdefault(tile.name.month, []).append(tile)
-            self._tiles = by_month
+            self._tiles = self._group(self.folder.list_files())
         return self._tiles
+
+    def _group(self, relative_paths: list[str]) -> dict[str, list[TileComposite]]:
+        """The composites among these files, by month (files not named like EOG's are `ignored`)."""
+        files = []
+        for relative in relative_paths:
+            parsed = parse_composite_name(PurePosixPath(relative).name)
+            if parsed is None:
+                self.ignored.append(relative)
+            else:
+                # a stand-in path until the file is fetched: choosing needs the names only
+                files.append((Path(relative), parsed))
+        by_month: dict[str, list[TileComposite]] = {}
+        for tile in group_tiles(files):
+            by_month.setdefault(tile.name.month, []).append(tile)
+        return by_month
 
     def choose(self, month: str) -> CompositeChoice | None:
         """The composite chosen for `month` by the documented rule, or None if the month has none yet.
