@@ -44,17 +44,26 @@ from sacnn_dagster.runner import user_error
 #: The code location as `workspace.yaml` names it, so that runs launched by our daemon belong to the same
 #: location as in `dagster dev`.
 LOCATION_NAME = "sacnn_dagster"
-#: Seconds between two looks of the backfill daemon we start. Dagster's own daemon looks every 30 s
-#: (a constant, not a setting): a backfill of the small demo is four stages in a row (features, model,
-#: estimates, evaluation) and the wait for the next look came to half of the Dagster overhead measured
+#: Seconds between two looks of the backfill daemon we start. Dagster's own daemon looks every 30 s (a
+#: constant, not a setting), and a backfill is four stages in a row (features, model, estimates, evaluation):
+#: on the small demo that made 97 s of overhead against 37 s with a look every 2 s
 #: (benchmarks/backfill_overhead.py).
 BACKFILL_TICK_S = 2
 #: Seconds between two looks of the run queue in the daemon we start (Dagster's default is 5).
 DEQUEUE_INTERVAL_S = 1
 #: A daemon heartbeats every 30 s; one silent for longer than this is not running.
 HEARTBEAT_STALE_S = 75
+#: Seconds the daemon's processes get to stop after an interrupt, before they are killed.
+STOP_TIMEOUT_S = 60
 #: Seconds between two looks at the backfill while following it.
 POLL_S = 1.0
+#: How a backfill's end is told.
+STATUS_WORDS = {
+    BulkActionStatus.COMPLETED_SUCCESS: "done",
+    BulkActionStatus.COMPLETED_FAILED: "done, with failures",
+    BulkActionStatus.FAILED: "failed",
+    BulkActionStatus.CANCELED: "canceled",
+}
 #: Tag on every backfill launched here, for the UI's filters.
 LAUNCHED_BY_TAG = "sacnn/launched_by"
 
@@ -82,6 +91,8 @@ class BackfillReport:
     months: list[str]
     months_without_composite: list[str]
     backfills: list[BackfillOutcome] = field(default_factory=list)
+    #: Months of which every monthly asset was materialized.
+    months_done: list[str] = field(default_factory=list)
 
     @property
     def failed_months(self) -> dict[str, str]:
@@ -164,7 +175,7 @@ class ProgressBar:
         bar = "#" * filled + "x" * bad + "." * (self.WIDTH - filled - bad)
         text = f"[{bar}] {done}/{total} asset partitions {100 * done // max(total, 1):3d}%"
         if failed:
-            text += f", {failed} failed"
+            text += f", {failed} failed or downstream of a failure"
         text += f", {runs} run(s) in progress"
         if self.tty:
             elapsed = int(time.monotonic() - self.started)
@@ -233,6 +244,15 @@ def backfill_failures(instance: dg.DagsterInstance, backfill: PartitionBackfill)
     return failed_months, errors
 
 
+def signal_group(group: int, signum: int) -> bool:
+    """Send `signum` to a process group; False when no process is left in it (0 only asks)."""
+    try:
+        os.killpg(group, signum)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 class DaemonForInstance:
     """Makes sure a dagster-daemon executes the instance's backfills while this process follows one: if none
     has heartbeated lately, starts one (`python -m sacnn_dagster.backfill`, Dagster's backfill and run-queue
@@ -282,19 +302,25 @@ class DaemonForInstance:
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                # its own process group, with the code server and the runs it starts: stopped together
+                start_new_session=True,
             )
         self.echo(f"No dagster-daemon is running for this instance: started one (pid {self.process.pid}, "
                   f"log {self.log}) until the backfill ends")
 
     def stop(self) -> None:
+        """Interrupt the daemon's process group (Dagster's processes shut down cleanly on an interrupt) and
+        wait until it is gone: the daemon's code server would otherwise wait for heartbeats a while, and
+        a run still in progress (the command was interrupted) would go on without anyone to follow it."""
         if self.process is None:
             return
-        self.process.send_signal(signal.SIGINT)  # Dagster's daemon shuts down cleanly on an interrupt
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        group = self.process.pid
+        signal_group(group, signal.SIGINT)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while self.process.poll() is None or signal_group(group, 0):
+            if time.monotonic() > deadline:
+                signal_group(group, signal.SIGKILL)
+            time.sleep(0.5)
         self.process = None
         # Its last heartbeat would pass for a running daemon for a while: the next command would wait on it.
         self.instance.wipe_daemon_heartbeats()
@@ -318,6 +344,7 @@ def backfill_region(
     root = storage_root or default_storage_root(load_region(region_dir).name)
     # the daemon and its runs are other processes, maybe in another folder: a local root must be absolute
     root = root if root.startswith("s3://") else str(Path(root).resolve())
+    instance = instance or dg.DagsterInstance.get()
     defs = build_definitions(region_dir, root)
     asset_graph = defs.resolve_asset_graph()
     months, missing = months_to_backfill(defs, start, end)
@@ -326,14 +353,12 @@ def backfill_region(
         echo(f"No composite yet for {len(missing)} month(s), left out: {', '.join(missing)}")
     if not months:
         raise ValueError("no month in that range has a composite: nothing to backfill")
-    instance = instance or dg.DagsterInstance.get()
     done: set[AssetKeyPartitionKey] = set()
     with DaemonForInstance(instance, region_dir, root, echo) as daemon:
+        daemon.ensure()  # before launching: the daemon takes seconds to start, the launch does not
         title = f"sacnn-dagster backfill {months[0]}..{months[-1]}"
         while True:
-            skip = done | {AssetKeyPartitionKey(key, m) for key in asset_graph.materializable_asset_keys
-                           for m in report.failed_months}
-            subset = target_subset(asset_graph, [m for m in months if m not in report.failed_months], skip)
+            subset = target_subset(asset_graph, [m for m in months if m not in report.failed_months], done)
             if subset.is_empty:
                 break
             backfill_id = launch_backfill(instance, asset_graph, subset, title)
@@ -343,13 +368,15 @@ def backfill_region(
             new_failures = {m: c for m, c in outcome.failed_months.items() if m not in report.failed_months}
             report.backfills.append(outcome)
             done |= outcome.materialized
-            echo(f"Backfill {backfill_id}: {outcome.status.value.lower().replace('_', ' ')}")
-            for month, cause in sorted(new_failures.items()):
-                echo(f"  FAILED {month} {cause}")
+            echo(f"Backfill {backfill_id}: {STATUS_WORDS.get(outcome.status, outcome.status.value.lower())}"
+                 + (f"; failed month(s): {', '.join(sorted(new_failures))}" if new_failures else ""))
             if outcome.status != BulkActionStatus.COMPLETED_FAILED or not new_failures or outcome.errors:
                 break
-            title = f"sacnn-dagster backfill {months[0]}..{months[-1]} without {', '.join(sorted(report.failed_months))}"
+            without = ", ".join(sorted(report.failed_months))
+            title = f"sacnn-dagster backfill {months[0]}..{months[-1]} without {without}"
             echo("Carrying on with the other months in a new backfill")
+    monthly = [key for key in asset_graph.materializable_asset_keys if asset_graph.get(key).partitions_def]
+    report.months_done = [m for m in months if all(AssetKeyPartitionKey(key, m) in done for key in monthly)]
     return report
 
 

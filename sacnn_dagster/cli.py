@@ -76,7 +76,7 @@ def _backfill(region: Path, start: str | None, end: str | None, storage: str | N
         return 1
     failed = report.failed_months
     print(
-        f"Done in {time.perf_counter() - started:.0f} s: {len(report.months) - len(failed)} month(s) backfilled, "
+        f"Done in {time.perf_counter() - started:.0f} s: {len(report.months_done)} month(s) backfilled, "
         f"{len(failed)} failed, {len(report.months_without_composite)} without a composite, "
         f"{len(report.backfills)} backfill(s): {', '.join(b.backfill_id for b in report.backfills)}"
     )

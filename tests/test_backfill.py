@@ -144,7 +144,8 @@ def check_retried(instance: dg.DagsterInstance, backfill_id: str) -> None:
                                               statuses=[dg.DagsterRunStatus.FAILURE]))
     retries = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_UP_FOR_RETRY).records
     assert [r.event_log_entry.dagster_event.step_key for r in retries] == ["ntl_composite"]
-    assert "gave up after 5 attempts" in retries[0].event_log_entry.dagster_event.event_specific_data.error.cause.message
+    error = retries[0].event_log_entry.dagster_event.event_specific_data.error
+    assert "RetriesExhausted" in error.cause.cls_name and "gave up after 5 attempts" in error.cause.message
     (stats,) = [s for s in instance.get_run_step_stats(run.run_id) if s.step_key == "ntl_composite"]
     assert stats.attempts == 2
 
