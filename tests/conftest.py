@@ -1,8 +1,11 @@
-"""Shared fixtures: the small demo region and the real Mumbai region, each built once per test session."""
+"""Shared fixtures: the small demo region (and one materialization of it) and the real Mumbai region, each
+built once per test session."""
 
 from __future__ import annotations
 
+import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -23,6 +26,42 @@ def small_demo_region(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("regions") / "demo-small"
     make_demo_region(root, DemoSpec.small())
     return root
+
+
+#: The instance of `materialized_small_demo`: runs may be queued (a `dagster dev` serving it may request
+#: some) but none is launched, so nothing changes under the tests reading it; no newsletter dialog in the UI.
+READ_ONLY_INSTANCE_YAML = """\
+run_queue:
+  max_concurrent_runs: 0
+nux:
+  enabled: false
+"""
+
+
+@dataclass(frozen=True)
+class MaterializedRegion:
+    region: Path
+    storage: Path
+    home: Path
+    months_estimated: list[str]
+
+
+@pytest.fixture(scope="session")
+def materialized_small_demo(small_demo_region, tmp_path_factory) -> MaterializedRegion:
+    """The small demo run end to end once through Dagster (`run_region`) into an instance of its own, for
+    the tests that only look at a materialized region (checks, metadata, the UI, the reference grids of
+    the remote sources). Read-only: a test that changes a region or an instance makes its own."""
+    from sacnn_dagster.runner import INSTANCE_YAML, run_region
+
+    root = tmp_path_factory.mktemp("materialized")
+    region, storage, home = root / "region", root / "out", root / "home"
+    shutil.copytree(small_demo_region, region)
+    home.mkdir()
+    (home / "dagster.yaml").write_text(INSTANCE_YAML + READ_ONLY_INSTANCE_YAML)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        report = run_region(region, storage_root=str(storage), instance=instance, echo=lambda _: None)
+    assert report.ok, report.failures
+    return MaterializedRegion(region, storage, home, report.months_estimated)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,6 @@ from sacnn_dagster import checks
 from sacnn_dagster.code_location import FEATURES_JOB, build_definitions
 from sacnn_dagster.core import quality
 from sacnn_dagster.core.eog_names import parse_composite_name
-from sacnn_dagster.runner import run_region
 
 PARTITION_STATUSES = """
 query ($path: [String!]!) {
@@ -39,13 +38,11 @@ MONTHLY_CHECKS = (
 
 
 @pytest.fixture(scope="module")
-def checked_demo(small_demo_region, tmp_path_factory):
+def checked_demo(materialized_small_demo):
     """The small demo run end to end once, every check with it."""
-    tmp = tmp_path_factory.mktemp("checked")
-    with dg.instance_for_test(temp_dir=str(tmp)) as instance:
-        report = run_region(small_demo_region, storage_root=str(tmp / "out"), instance=instance, echo=lambda s: None)
-        assert report.ok, report.failures
-        yield instance, build_definitions(small_demo_region, str(tmp / "out"))
+    done = materialized_small_demo
+    with dg.DagsterInstance.from_config(str(done.home)) as instance:
+        yield instance, build_definitions(done.region, str(done.storage))
 
 
 def check_state(instance, check: checks.MonthlyCheck, partitions) -> dict[str, set[str]]:

@@ -86,12 +86,9 @@ def instance_texts(home: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def local_run(small_demo_region, tmp_path_factory):
+def local_run(materialized_small_demo):
     """The reference: the region from its own folder, outputs on local disk."""
-    work = tmp_path_factory.mktemp("local-run")
-    report = run_pipeline(small_demo_region, str(work / "out"), work / "home", [])
-    assert report.ok, report.failures
-    return work / "out", report.months_estimated
+    return materialized_small_demo.storage, materialized_small_demo.months_estimated
 
 
 def test_eog_over_https_with_a_token_gives_the_local_grids(small_demo_region, local_run, tmp_path, monkeypatch,

@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -31,7 +30,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import ARTIFACTS
 from sacnn_dagster.code_location import OWNER, build_definitions
-from sacnn_dagster.runner import INSTANCE_YAML, run_region
 
 ROOT = Path(__file__).parents[1]
 DAGSTER = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
@@ -42,39 +40,9 @@ CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
 ]
-# The test looks at what run_region materialized: the daemon's sensors may request runs, none is launched
-# (so nothing changes under the test and the cores stay free); and no newsletter dialog covers the page.
-TEST_INSTANCE_YAML = INSTANCE_YAML + """\
-run_queue:
-  max_concurrent_runs: 0
-nux:
-  enabled: false
-"""
 MONTHS = 30  # DemoSpec.small(): 2019-07..2021-12
 #: Generous limits for a loaded 2-core machine: the waits end as soon as the page or the server is there.
 WAIT_S, START_S = 90, 180
-
-
-@dataclass
-class Materialized:
-    region: Path
-    storage: Path
-    home: Path
-
-
-@pytest.fixture(scope="module")
-def materialized(small_demo_region, tmp_path_factory) -> Materialized:
-    """The small demo run through Dagster into its own instance (its own copy of the region, which other
-    tests may change)."""
-    root = tmp_path_factory.mktemp("ui")
-    done = Materialized(root / "region", root / "out", root / "home")
-    shutil.copytree(small_demo_region, done.region)
-    done.home.mkdir()
-    (done.home / "dagster.yaml").write_text(TEST_INSTANCE_YAML)
-    with dg.DagsterInstance.from_config(str(done.home)) as instance:
-        report = run_region(done.region, storage_root=str(done.storage), instance=instance, echo=lambda _: None)
-    assert not report.failures and len(report.months_materialized) == MONTHS
-    return done
 
 
 def free_port() -> int:
@@ -84,10 +52,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def dagster_dev(materialized, tmp_path_factory):
+def dagster_dev(materialized_small_demo, tmp_path_factory):
     """`dagster dev` (webserver and daemon) on 127.0.0.1 serving the materialized instance; its URL."""
     port = free_port()
     log = tmp_path_factory.mktemp("dagster_dev") / "dagster_dev.log"
+    materialized = materialized_small_demo
     env = {**os.environ, "DAGSTER_HOME": str(materialized.home), "SACNN_REGION": str(materialized.region),
            "SACNN_STORAGE": str(materialized.storage)}
     with log.open("w") as out:
@@ -237,7 +206,8 @@ NUMERIC = {
 VALUE_TYPES = {int: dg.IntMetadataValue, float: dg.FloatMetadataValue}
 
 
-def test_metadata_numbers_and_pictures_for_every_month(materialized):
+def test_metadata_numbers_and_pictures_for_every_month(materialized_small_demo):
+    materialized = materialized_small_demo
     with dg.DagsterInstance.from_config(str(materialized.home)) as instance:
         for asset, entries in NUMERIC.items():
             events = instance.fetch_materializations(dg.AssetKey(asset), limit=1000).records
