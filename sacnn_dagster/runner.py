@@ -26,7 +26,7 @@ from sacnn_dagster.code_location import (
     build_definitions,
 )
 from sacnn_dagster.layout import EVALUATION_SUMMARY, STATISTICS_FILE
-from sacnn_dagster.core.months import add_months, month_range
+from sacnn_dagster.core.months import contiguous_stretches, month_range
 from sacnn_dagster.resources import RegionResource
 
 INSTANCE_YAML = """\
@@ -50,17 +50,6 @@ def ensure_dagster_home(default: str | os.PathLike = ".dagster_home") -> Path:
         (home / "dagster.yaml").write_text(INSTANCE_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
-
-
-def contiguous_stretches(months: list[str]) -> list[tuple[str, str]]:
-    """['2014-01','2014-02','2014-04'] -> [('2014-01','2014-02'), ('2014-04','2014-04')]."""
-    stretches: list[tuple[str, str]] = []
-    for m in sorted(months):
-        if stretches and add_months(stretches[-1][1], 1) == m:
-            stretches[-1] = (stretches[-1][0], m)
-        else:
-            stretches.append((m, m))
-    return stretches
 
 
 def user_error(error) -> str:

@@ -28,7 +28,7 @@ import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from sacnn_dagster.core.input_folder import is_remote
-from sacnn_dagster.core.months import month_range
+from sacnn_dagster.core.months import contiguous_stretches, month_range
 from sacnn_dagster.core.region import RegionConfig
 from sacnn_dagster.core.source_scan import MonthVersionWatcher, VersionCursor, run_key, snapshots_in_force
 from sacnn_dagster.core.versions import content_digest
@@ -90,13 +90,6 @@ def file_digest(path: Path) -> str:
     return _DIGESTS[key]
 
 
-def _stretches(months: list[str]) -> list[tuple[str, str]]:
-    # imported here: the runner imports the code location, which imports this module
-    from sacnn_dagster.runner import contiguous_stretches
-
-    return contiguous_stretches(months)
-
-
 def _range_tags(first: str, last: str) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
 
@@ -150,7 +143,7 @@ def feature_requests(
     """One monthly_features run per contiguous stretch of `versions` (month -> version), each followed by
     the estimates of its months."""
     requests = []
-    for first, last in _stretches(list(versions)):
+    for first, last in contiguous_stretches(list(versions)):
         months = month_range(first, last)
         requests.append(
             dg.RunRequest(
@@ -336,7 +329,7 @@ def build_automation(
                 tags={**_range_tags(first, last), THEN_TAG: EVALUATE, ROUND_TAG: run.run_id,
                       REASON_TAG: f"model {version} (run {run.run_id[:8]}): estimating {first}..{last} again"},
             )
-            for first, last in _stretches(redo)
+            for first, last in contiguous_stretches(redo)
         ]
 
     @dg.run_status_sensor(monitored_jobs=[outputs], request_job=evaluation, **chain)

@@ -31,3 +31,14 @@ def month_range(start: str, end: str) -> list[str]:
     s, e = parse_month(start), parse_month(end)
     count = (e.year - s.year) * 12 + e.month - s.month + 1
     return [add_months(start, i) for i in range(max(count, 0))]
+
+
+def contiguous_stretches(months: list[str]) -> list[tuple[str, str]]:
+    """['2014-01','2014-02','2014-04'] -> [('2014-01','2014-02'), ('2014-04','2014-04')]."""
+    stretches: list[tuple[str, str]] = []
+    for m in sorted(months):
+        if stretches and add_months(stretches[-1][1], 1) == m:
+            stretches[-1] = (stretches[-1][0], m)
+        else:
+            stretches.append((m, m))
+    return stretches
