@@ -7,8 +7,11 @@ One backfill of the whole range meets, on purpose:
 - a month whose composite is broken (not an archive): it fails, is not retried, and every other month is
   built all the way to the grids, the model and its evaluation.
 Once the file is fixed, the month runs again alone, from the same command.
+
+And the UI's "Materialize all": the GraphQL mutation the UI sends, executed by the same daemon, finishes.
 """
 
+import io
 import os
 import shutil
 import subprocess
@@ -20,16 +23,22 @@ import pytest
 import yaml
 from dagster._core.execution.backfill import BulkActionStatus
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
 
+from sacnn_dagster import code_location
 from sacnn_dagster.assets.monthly import FAILED_MONTHS, materialize_months
+from sacnn_dagster.backfill import DaemonForInstance, ProgressBar, follow
+from sacnn_dagster.code_location import build_definitions
 from sacnn_dagster.core.download import AuthenticationError, DownloadError, RemoteFileNotFound, RetriesExhausted
 from sacnn_dagster.core.months import month_range
 from sacnn_dagster.core.transient import is_transient
+from sacnn_dagster.runner import INSTANCE_YAML
 from tests.servers.eog import TILED, TreeServer, eog_tree
 
 SCRIPT = shutil.which("sacnn-dagster", path=str(Path(sys.executable).parent)) or "sacnn-dagster"
 MONTHLY = ["ntl_composite", "ntl_clean", "factories", "factory_patches", "gvio_estimate", "gvio_grid",
            "gvio_by_district"]
+DEFINITIONS = str(Path(code_location.__file__).with_name("definitions.py"))
 #: One more than the downloader's retries (4): its last try gives up, and the step fails as transient.
 DOWNLOADER_ATTEMPTS = 5
 
@@ -124,6 +133,49 @@ def test_a_backfill_survives_a_broken_month_retries_a_transient_one_and_reruns_t
         }
         assert {(start, end) for _, start, end in partitioned} == {(broken, broken)}
     assert (tmp_path / "out" / "gvio_grid" / f"{broken}.tif").is_file()
+
+
+#: What the UI sends when "Materialize all" is clicked on the asset graph and every partition is chosen.
+LAUNCH_PARTITION_BACKFILL = """
+mutation ($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+  }
+}"""
+
+
+def test_materialize_all_from_the_ui_is_an_asset_backfill_that_finishes(small_demo_region, tmp_path, monkeypatch):
+    home, storage = tmp_path / "home", tmp_path / "out"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)
+    monkeypatch.setenv("SACNN_REGION", str(small_demo_region))
+    monkeypatch.setenv("SACNN_STORAGE", str(storage))
+    graph = build_definitions(small_demo_region, str(storage)).resolve_asset_graph()
+    keys = sorted(graph.materializable_asset_keys)
+    with dg.DagsterInstance.from_config(str(home)) as instance, DaemonForInstance(
+        instance, small_demo_region, str(storage), echo=lambda _: None
+    ) as daemon:
+        daemon.ensure()
+        with define_out_of_process_context(DEFINITIONS, None, instance) as ui:
+            answer = execute_dagster_graphql(ui, LAUNCH_PARTITION_BACKFILL, {"params": {
+                "assetSelection": [{"path": key.path} for key in keys], "allPartitions": True}})
+        launched = answer.data["launchPartitionBackfill"]
+        assert launched["__typename"] == "LaunchBackfillSuccess", launched
+        outcome = follow(instance, graph, launched["backfillId"], ProgressBar(io.StringIO()), daemon)
+        assert outcome.status == BulkActionStatus.COMPLETED_SUCCESS, outcome.errors
+        months = set(graph.get(dg.AssetKey("ntl_composite")).partitions_def.get_partition_keys())
+        for asset in MONTHLY:
+            assert instance.get_materialized_partitions(dg.AssetKey(asset)) == months, asset
+        for asset in ("gvio_statistics", "gvio_model", "model_evaluation"):
+            assert instance.get_latest_materialization_event(dg.AssetKey(asset)) is not None, asset
+        # the single-run backfill policies: each stage is one run over the whole range, not a run per month
+        runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": launched["backfillId"]}))
+        ranges = {(r.tags.get(ASSET_PARTITION_RANGE_START_TAG), r.tags.get(ASSET_PARTITION_RANGE_END_TAG))
+                  for r in runs}
+        assert ranges <= {(min(months), max(months)), (None, None)} and len(runs) <= 5
+    assert (storage / "evaluation" / "summary.json").is_file()
 
 
 def check_failure_visible(instance: dg.DagsterInstance, backfill_id: str, month: str) -> None:

@@ -30,6 +30,7 @@ from sacnn_dagster.core.black_marble_tiles import (
     TileSource,
     apply_quality,
     area_grid,
+    folder_month,
     month_doy,
     parse_tile_name,
     quality_counts,
@@ -142,6 +143,20 @@ class BlackMarbleSource(NightlightSource):
             if current is None or (parsed.collection, parsed.stamp) > (current.file.collection, current.file.stamp):
                 chosen[parsed.tile] = ListedTile(parsed, self._file_url(entry, folder_url))
         return chosen
+
+    def forget_listings(self, settled_before: str | None = None) -> None:
+        """Forget the listings read so far: all of them (None), or all but the day-of-year folders of months
+        before `settled_before` that held every tile of the area (the product and year listings are
+        always read again: a late month shows there)."""
+        if settled_before is None:
+            self._listings = {}
+            return
+
+        def settled(folder: str) -> bool:
+            month = folder_month(folder)
+            return month is not None and month < settled_before and set(self.tiles) <= set(self.month_tiles(month))
+
+        self._listings = {f: v for f, v in list(self._listings.items()) if settled(f)}
 
     def _months_listed(self) -> list[str]:
         """Every month with a day-of-year folder in the archive (folders of other days are ignored)."""

@@ -98,6 +98,14 @@ def month_doy(month: str) -> tuple[int, str]:
     return first.year, f"{first.timetuple().tm_yday:03d}"
 
 
+def folder_month(folder: str) -> str | None:
+    """The month whose archive folder is `folder` ('YYYY/DOY'); None for any other folder."""
+    year, _, doy = folder.partition("/")
+    if not (year.isdigit() and len(year) == 4 and doy):
+        return None
+    return next((m for m in (f"{year}-{mm:02d}" for mm in range(1, 13)) if month_doy(m)[1] == doy), None)
+
+
 def area_grid(bounds: tuple[float, float, float, float]) -> Grid:
     """The window of the Black Marble lattice covering `bounds` (lon/lat), snapped outward."""
     return lattice_window(bounds, origin=ORIGIN, res=RES)

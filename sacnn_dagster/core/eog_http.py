@@ -82,6 +82,18 @@ class EogTree(InputFolder):
             self._months[month] = [f"{d}/{e.name}" for d in config_folders for e in self._listing(d) if not e.is_dir]
         return self._months[month]
 
+    def forget_listings(self, settled_before: str | None = None) -> None:
+        """Forget the index pages read so far: all of them (None), or all but the folders of months before
+        `settled_before` that held files (the root and the year pages are always read again: a late month
+        shows there)."""
+        if settled_before is None:
+            self._listings, self._months = {}, {}
+            return
+        settled = {m for m, files in self._months.items() if m < settled_before and files}
+        self._months = {m: self._months[m] for m in settled}
+        kept = {f"{m[:4]}/{m[:4]}{m[5:]}" for m in settled}
+        self._listings = {f: v for f, v in self._listings.items() if f[:11] in kept}
+
     def months(self) -> list[str]:
         """Every month (YYYY-MM) with a folder in the tree."""
         years = sorted(y for y in self._subfolders("") if re.fullmatch(r"\d{4}", y))

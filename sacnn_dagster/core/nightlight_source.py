@@ -69,6 +69,12 @@ class NightlightSource(ABC):
         """Take `relative_paths` (below `local_folder()`) as the folder's listing instead of listing it."""
         raise NotImplementedError(f"{type(self).__name__} is not listed from a local folder")
 
+    def forget_listings(self, settled_before: str | None = None) -> None:
+        """Forget what was listed, so that the next `available_months` asks the source again: everything
+        (None), or all but the folders of months before `settled_before` that held their files. A sensor
+        keeps one source between its looks: the archive's months are re-read once a day, the new and recent
+        ones every look (see core/source_scan.py)."""
+
 
 class EogNamedSource(NightlightSource):
     """EOG-named composites anywhere below an input folder (.tif, .tif.gz, tile .tgz archives), chosen by
@@ -99,6 +105,12 @@ class EogNamedSource(NightlightSource):
     def use_listing(self, relative_paths: list[str]) -> None:
         self.ignored = []
         self._tiles = self._group(relative_paths)
+
+    def forget_listings(self, settled_before: str | None = None) -> None:
+        self._tiles = None
+        forget = getattr(self.folder, "forget_listings", None)  # an S3 prefix is listed whole anyway
+        if forget is not None:
+            forget(settled_before)
 
     def _scan(self) -> dict[str, list[TileComposite]]:
         if self._tiles is None:

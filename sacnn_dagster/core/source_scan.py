@@ -4,7 +4,8 @@ last look, and a listing of a local folder that stays current without being re-r
 - `FolderIndex`: every file below a local folder; a refresh stats each known directory and re-lists only
   those whose modification time moved (adding, removing or renaming an entry changes its directory's mtime),
   so a tree of thousands of composites costs a few hundred `stat` calls per sensor tick.
-- `MonthVersionWatcher`: {month: version} of a night-light source, recomputed only when the listing changed.
+- `MonthVersionWatcher`: {month: version} of a night-light source, recomputed only when the listing changed
+  (local) or from the listings of new and recent months (remote; the whole archive once a day).
 - `VersionCursor`: what a sensor has already requested, as short hashes, small enough to be stored with every
   sensor tick, with a generation counter so that every request gets a run key of its own.
 """
@@ -16,11 +17,18 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
+from sacnn_dagster.core.months import add_months
 from sacnn_dagster.core.nightlight_source import NightlightSource
 from sacnn_dagster.core.pois import snapshot_for_month
 
+#: A remote archive is re-read whole this often by a sensor: a reprocessed old month shows within a day.
+FULL_LOOK_S = 24 * 3600
+#: Between, the newest months' folders are re-read every look: EOG replaces a fresh month's file now and
+#: then within weeks (a corrected processing), and a month's files may arrive one by one.
+RECENT_MONTHS = 3
 #: A directory modified this recently may change again within the file system's timestamp granularity
 #: without its mtime moving (2 s on FAT and some network file systems): list it again next time.
 RACY_NS = 2_000_000_000
@@ -89,23 +97,42 @@ class FolderIndex:
 
 
 class MonthVersionWatcher:
-    """{month: version} of a night-light source. A source read from a local folder is listed through a
-    `FolderIndex` and its months are chosen again only when a file was added or removed; other sources
-    (HTTP, S3) are asked in full, which their sensors do less often."""
+    """{month: version} of a night-light source, looked at again and again by a sensor.
 
-    def __init__(self) -> None:
+    A source read from a local folder is listed through a `FolderIndex` and its months are chosen again only
+    when a file was added or removed. A remote source (EOG, LAADS, S3) is kept between looks with what it
+    listed: each look re-reads its product and year listings (where a new or late month shows) and the
+    folders of its newest `RECENT_MONTHS` months and of months without files yet; the whole archive is
+    re-read once every `FULL_LOOK_S` (a reprocessed old month shows then)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
         self._index: FolderIndex | None = None
         self._versions: dict[str, str] | None = None
+        self._remote: NightlightSource | None = None
+        self._full_look_at: float | None = None
 
     def versions(self, source: NightlightSource) -> dict[str, str]:
         folder = source.local_folder()
         if folder is None:
-            return source.available_months()
+            return self._remote_versions(source)
         if self._index is None or self._index.root != Path(folder):
             self._index, self._versions = FolderIndex(folder), None
         if self._index.refresh() or self._versions is None:
             source.use_listing(self._index.files)
             self._versions = source.available_months()
+        return self._versions
+
+    def _remote_versions(self, source: NightlightSource) -> dict[str, str]:
+        now = self.clock()
+        if self._remote is None or self._remote.location != source.location:
+            self._remote, self._versions, self._full_look_at = source, None, None
+        full = self._full_look_at is None or now - self._full_look_at >= FULL_LOOK_S
+        newest = max(self._versions, default=None) if self._versions else None
+        self._remote.forget_listings(None if full or newest is None else add_months(newest, 1 - RECENT_MONTHS))
+        self._versions = self._remote.available_months()
+        if full:
+            self._full_look_at = now
         return self._versions
 
     @property

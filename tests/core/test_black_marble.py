@@ -238,3 +238,20 @@ def test_tiles_names_and_folders():
     parsed = parse_tile_name(name("2014032", "h30v05"))
     assert (parsed.month, parsed.tile, parsed.collection) == ("2014-02", "h30v05", "002")
     assert parse_tile_name("VNP46A2.A2014032.h30v05.002.2024104121212.h5") is None
+
+
+def test_forgetting_listings_keeps_the_complete_months_before_the_settled_month(laads, tmp_path):
+    """What a sensor's look between two daily full looks reads again (see core/source_scan.py)."""
+    src = source(laads, tmp_path)
+    months = src.available_months()
+    product = "/archive/allData/5200/VNP46A3"
+    laads.reset()
+    src.forget_listings(settled_before="2015-01")
+    assert src.available_months() == months
+    # the product and year listings, the month from 2015-01 on, and February (without h30v05 yet): not the
+    # complete January and March of 2014
+    assert set(laads.hits) == {f"{product}.json", f"{product}/2014.json", f"{product}/2015.json",
+                               f"{product}/2014/032.json", f"{product}/2015/001.json"}
+    laads.reset()
+    src.forget_listings()
+    assert src.available_months() == months and f"{product}/2014/001.json" in laads.hits

@@ -17,6 +17,7 @@ from sacnn_dagster.core.eog_names import parse_composite_name
 from sacnn_dagster.core.input_folder import LocalFolder
 from sacnn_dagster.core.nightlight_source import EogNamedSource, MonthNotAvailable, open_nightlight_source
 from sacnn_dagster.core.region import CONFIGS, SATELLITES, NightlightSettings
+from sacnn_dagster.core.source_scan import MonthVersionWatcher
 from sacnn_dagster.demo import DemoSpec
 from sacnn_dagster.demo.spec import plan_quirks
 from tests.servers.eog import TOKEN_PATH, TreeServer, eog_tree
@@ -212,3 +213,49 @@ def test_open_nightlight_source_builds_the_eog_source(server, tmp_path):
     assert isinstance(source, EogHttpSource)
     assert source.location == f"{server.url}/nighttime_light/monthly_notile/v10"
     assert PLAIN_MONTH in source.available_months()
+
+
+def test_a_sensor_rereads_new_and_recent_months_each_look_and_the_whole_archive_once_a_day(region, tmp_path):
+    """`MonthVersionWatcher` on EOG's tree, as the night-light sensor uses it (a new source each look, as the
+    sensor's resource is): which index pages each look requests, and what it sees."""
+    boundary, _, files = region
+    files = dict(files)
+    late, old = "2020-03", "2019-09"
+    late_files = {p: files.pop(p) for p in list(files) if "/2020/202003/" in p}
+    clock = [0.0]
+    watcher = MonthVersionWatcher(clock=lambda: clock[0])
+    with TreeServer(files, tokens=(TOKEN,)) as server:
+
+        def look(hours: float) -> tuple[dict[str, str], list[str]]:
+            clock[0] += hours * 3600
+            before = len(server.hits)
+            versions = watcher.versions(make_source(server, tmp_path, aoi=boundary))
+            return versions, [h.path for h in server.hits[before:]]
+
+        expected = make_source(server, tmp_path, aoi=boundary).available_months()
+        assert late not in expected and len(expected) == 29
+        versions, first = look(0)
+        assert versions == expected and len(first) > 60
+
+        # an hour later, nothing new: the root, the year pages and the newest three months' folders only
+        versions, second = look(1)
+        assert versions == expected
+        years = {"/nighttime_light/monthly/v10/", *(f"/nighttime_light/monthly/v10/{y}/" for y in (2019, 2020, 2021))}
+        assert years <= set(second) and len(second) <= len(years) + 3 * 3 < len(first) / 5
+        assert all(p in years or "/2021/20211" in p for p in second), second
+
+        # a late month shows on its year page and is read at once; an old month's reprocessing waits ...
+        server.publish(late_files)
+        (old_path,) = [p for p in files if "/2019/201909/vcmcfg/" in p and "75N060E" in p and p.endswith(".tgz")]
+        stamp = names(old_path).stamp
+        newer = old_path.replace(f"c{stamp}", f"c{int(stamp[:4]) + 3}{stamp[4:]}")
+        server.publish({newer: files[old_path]})
+        versions, third = look(1)
+        assert versions[late] == make_source(server, tmp_path, aoi=boundary).available_months()[late]
+        assert any("/2020/202003/" in p for p in third) and not any("/2019/201909/" in p for p in third)
+        assert versions[old] == expected[old]
+
+        # ... for the whole archive's daily look
+        versions, daily = look(24)
+        assert versions[old] != expected[old] and f"c{int(stamp[:4]) + 3}" in versions[old]
+        assert len(daily) > 60

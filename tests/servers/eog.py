@@ -105,6 +105,12 @@ class TreeServer:
         assert set(faults) <= set(FAULTS), faults
         self.faults.setdefault("/" + path.lstrip("/"), []).extend(faults)
 
+    def publish(self, files: dict[str, bytes]) -> None:
+        """Add (or replace) files, and the folders they sit in, as EOG publishing a month or a reprocessing."""
+        with self._lock:
+            self.files.update(files)
+            self.folders = _folders(self.files)
+
     def reset(self) -> None:
         with self._lock:
             self.hits.clear()
