@@ -46,7 +46,7 @@ from sacnn_dagster.runner import user_error
 LOCATION_NAME = "sacnn_dagster"
 #: Seconds between two looks of the backfill daemon we start. Dagster's own daemon looks every 30 s (a
 #: constant, not a setting), and a backfill is four stages in a row (features, model, estimates, evaluation):
-#: on the small demo that made 97 s of overhead against 37 s with a look every 2 s
+#: on the small demo that made 102 s of overhead against 30 s with a look every 2 s
 #: (benchmarks/backfill_overhead.py).
 BACKFILL_TICK_S = 2
 #: Seconds between two looks of the run queue in the daemon we start (Dagster's default is 5).
