@@ -19,7 +19,7 @@ runner then redoes the stretch month by month, so the good months go on.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import dagster as dg
@@ -33,7 +33,7 @@ from rasterio.features import geometry_mask
 from sacnn_dagster.core import quality
 from sacnn_dagster.core.cog import read_band
 from sacnn_dagster.core.months import add_months
-from sacnn_dagster.core.quality import FactorySet, Severity, Verdict
+from sacnn_dagster.core.quality import FactorySet, Limits, Severity, Verdict
 from sacnn_dagster.layout import month_file, months_stored
 from sacnn_dagster.resources import RegionResource
 from sacnn_dagster.storage import OutputStorage
@@ -43,70 +43,69 @@ CheckedOutput = dg.MaterializeResult | dg.AssetCheckEvaluation | dg.Output
 
 
 @dataclass(frozen=True)
-class MonthlyCheck:
+class Check:
     name: str
     asset: str
-    description: str
     blocking: bool
+    #: What the check asks, in words, with the region's thresholds (shown on the check in the UI).
+    describe: Callable[[Limits], str]
 
     def key(self) -> dg.AssetCheckKey:
         return dg.AssetCheckKey(dg.AssetKey(self.asset), self.name)
 
-
-COMPOSITE_VALID = MonthlyCheck(
-    "composite_valid", "ntl_composite",
-    f"Radiance covers the area (at most {quality.MAX_SHARE_WITHOUT_RADIANCE:.0%} without a value) and lies in "
-    f"the physical range {quality.RADIANCE_RANGE[0]:g}..{quality.RADIANCE_RANGE[1]:g} nW/cm²/sr; cf_cvg counts "
-    "are valid where there is radiance. Blocking: a fill value or a wrong scale would be cleaned, sampled and "
-    "mapped as light.", blocking=True,
-)
-COMPOSITE_COVERAGE = MonthlyCheck(
-    "composite_coverage", "ntl_composite",
-    f"At least {quality.MIN_SHARE_OBSERVED:.0%} of the area was seen cloud-free (cf_cvg > 0). A warning: below "
-    "it the month's features come mostly from neighbouring months (monsoon months stay above it).",
-    blocking=False,
-)
-FACTORY_COUNT = MonthlyCheck(
-    "factory_count_change", "factories",
-    f"The factory count changes by at most {quality.MAX_FACTORY_COUNT_CHANGE:.0%} from the previous month with "
-    "factories (that is, between POI snapshots). A warning: a larger change is more often a broken export "
-    "than a real wave of openings.",
-    blocking=False,
-)
-PATCHES_COMPLETE = MonthlyCheck(
-    "patches_complete", "factory_patches",
-    "Exactly one patch for every factory of the month, each centred on the month's grid. Blocking: the "
-    "model would see a factory table with holes.", blocking=True,
-)
-ESTIMATE_PLAUSIBLE = MonthlyCheck(
-    "estimate_plausible", "gvio_estimate",
-    f"SA-CNN's estimate lies between {quality.ESTIMATE_BAND[0]:g} and {quality.ESTIMATE_BAND[1]:g} times the "
-    f"median of the previous {quality.ESTIMATE_HISTORY_MONTHS} months' estimates (a warning; judged once "
-    f"{quality.MIN_HISTORY_MONTHS} of them exist). An impossible estimate (not finite, negative, outside its "
-    "interval) is an error and blocks the grid.", blocking=True,
-)
-GRID_SUMS = MonthlyCheck(
-    "grid_sums_to_estimate", "gvio_grid",
-    f"The stored grid adds up to SA-CNN's estimate of the month (relative error at most "
-    f"{quality.GRID_SUM_TOLERANCE:g}).", blocking=True,
-)
-HELDOUT_R2 = dg.AssetCheckSpec(
-    "heldout_r2_above_floor", asset="model_evaluation",
-    description=f"SA-CNN's R² on held-out labels, after retraining without them, is at least "
-                f"{quality.R2_FLOOR} on every split holding out {quality.MIN_HELD_OUT_LABELS} labels or more.",
-)
+    def spec(self, limits: Limits, partitions: dg.PartitionsDefinition | None = None) -> dg.AssetCheckSpec:
+        """The check's spec; partitioned like its asset, so that each month keeps its own result."""
+        with warnings.catch_warnings():
+            # partitioned asset checks are a preview in Dagster 1.13: said once here, not at every load
+            warnings.simplefilter("ignore", dg.PreviewWarning)
+            return dg.AssetCheckSpec(self.name, asset=self.asset, description=self.describe(limits),
+                                     blocking=self.blocking, partitions_def=partitions)
 
 
-def monthly_specs(partitions: dg.PartitionsDefinition, *checks: MonthlyCheck) -> list[dg.AssetCheckSpec]:
-    """Partitioned check specs, so that each month keeps its own result."""
-    with warnings.catch_warnings():
-        # partitioned asset checks are a preview in Dagster 1.13: said once here, not at every load
-        warnings.simplefilter("ignore", dg.PreviewWarning)
-        return [
-            dg.AssetCheckSpec(c.name, asset=c.asset, description=c.description, blocking=c.blocking,
-                              partitions_def=partitions)
-            for c in checks
-        ]
+COMPOSITE_VALID = Check(
+    "composite_valid", "ntl_composite", True,
+    lambda limits: f"Radiance covers the area (at most {limits.max_share_without_radiance:.0%} without a value) "
+    f"and lies in the physical range {quality.RADIANCE_RANGE[0]:g}..{quality.RADIANCE_RANGE[1]:g} nW/cm²/sr; "
+    "cf_cvg counts are valid where there is radiance. Blocking: a fill value or a wrong scale would be cleaned, "
+    "sampled and mapped as light.",
+)
+COMPOSITE_COVERAGE = Check(
+    "composite_coverage", "ntl_composite", False,
+    lambda limits: f"At least {limits.min_share_observed:.0%} of the area was seen cloud-free (cf_cvg > 0). A "
+    "warning: below it the month's features come mostly from neighbouring months (monsoon months stay above it).",
+)
+FACTORY_COUNT = Check(
+    "factory_count_change", "factories", False,
+    lambda limits: f"The factory count changes by at most {limits.max_factory_count_change:.0%} from the previous "
+    "month with factories (that is, between POI snapshots). A warning: a larger change is more often a broken "
+    "export than a real wave of openings.",
+)
+PATCHES_COMPLETE = Check(
+    "patches_complete", "factory_patches", True,
+    lambda limits: "Exactly one patch for every factory of the month, each centred on the month's grid. "
+    "Blocking: the model would see a factory table with holes.",
+)
+ESTIMATE_PLAUSIBLE = Check(
+    "estimate_plausible", "gvio_estimate", True,
+    lambda limits: f"SA-CNN's estimate lies between {limits.estimate_band[0]:g} and {limits.estimate_band[1]:g} "
+    f"times the median of the previous {quality.ESTIMATE_HISTORY_MONTHS} months' estimates (a warning; judged "
+    f"once {quality.MIN_HISTORY_MONTHS} of them exist). An impossible estimate (not finite, negative, outside its "
+    "interval) is an error and blocks the grid.",
+)
+GRID_SUMS = Check(
+    "grid_sums_to_estimate", "gvio_grid", True,
+    lambda limits: "The stored grid adds up to SA-CNN's estimate of the month (relative error at most "
+    f"{quality.GRID_SUM_TOLERANCE:g}).",
+)
+HELDOUT_R2 = Check(
+    "heldout_r2_above_floor", "model_evaluation", False,
+    lambda limits: f"SA-CNN's R² on held-out labels, after retraining without them, is at least {limits.r2_floor} "
+    f"on every split holding out {quality.MIN_HELD_OUT_LABELS} labels or more.",
+)
+
+
+def monthly_specs(partitions: dg.PartitionsDefinition, limits: Limits, *checks: Check) -> list[dg.AssetCheckSpec]:
+    return [check.spec(limits, partitions) for check in checks]
 
 
 def _judged_materializations(
@@ -125,7 +124,7 @@ def _judged_materializations(
 
 
 def report_months(
-    context: dg.AssetExecutionContext, verdicts: dict[MonthlyCheck, dict[str, Verdict]]
+    context: dg.AssetExecutionContext, verdicts: dict[Check, dict[str, Verdict]]
 ) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
     """One evaluation per check and month, then each check's (empty) output; fails the step when a
     blocking check found an error."""
@@ -168,8 +167,8 @@ def composite_checks(
         # the area as the readers clip it: pixel centres inside the boundary
         inside = geometry_mask([region.boundary], out_shape=grid.shape, transform=grid.transform, invert=True)
         measured = quality.composite_quality(radiance, cover, inside)
-        valid[month] = quality.composite_valid(measured)
-        coverage[month] = quality.composite_coverage(measured)
+        valid[month] = quality.composite_valid(measured, region.config.checks)
+        coverage[month] = quality.composite_coverage(measured, region.config.checks)
     yield from report_months(context, {COMPOSITE_VALID: valid, COMPOSITE_COVERAGE: coverage})
 
 
@@ -181,7 +180,7 @@ def _factory_set(storage: OutputStorage, month: str) -> FactorySet:
 
 
 def factory_checks(
-    context: dg.AssetExecutionContext, storage: OutputStorage
+    context: dg.AssetExecutionContext, storage: OutputStorage, limits: Limits
 ) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
     months = list(context.partition_keys)
     earlier = [m for m in months_stored(storage.list_keys("factories"), "factories") if m < months[0]]
@@ -189,7 +188,7 @@ def factory_checks(
     verdicts = {}
     for month in months:
         current = _factory_set(storage, month)
-        verdicts[month] = quality.factory_count_change(current, previous)
+        verdicts[month] = quality.factory_count_change(current, previous, limits)
         previous = current
     yield from report_months(context, {FACTORY_COUNT: verdicts})
 
@@ -214,7 +213,7 @@ def patch_checks(
 
 
 def estimate_checks(
-    context: dg.AssetExecutionContext, storage: OutputStorage
+    context: dg.AssetExecutionContext, storage: OutputStorage, limits: Limits
 ) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
     months = list(context.partition_keys)
     stored = set(months_stored(storage.list_keys("gvio_estimate"), "gvio_estimate"))
@@ -229,15 +228,15 @@ def estimate_checks(
         history = [float(sacnn[m]["estimate"]) for m in window if m in sacnn]
         row = sacnn[month]
         verdicts[month] = quality.estimate_plausibility(
-            float(row["estimate"]), float(row["lower"]), float(row["upper"]), history
+            float(row["estimate"]), float(row["lower"]), float(row["upper"]), history, limits
         )
     yield from report_months(context, {ESTIMATE_PLAUSIBLE: verdicts})
 
 
-def evaluation_check(models: dict) -> dg.AssetCheckResult:
+def evaluation_check(models: dict, limits: Limits) -> dg.AssetCheckResult:
     """The held-out R² floor, judged on `evaluation/summary.json`'s models (an error, not blocking:
     nothing follows the evaluation)."""
-    verdict = quality.heldout_r2(models)
+    verdict = quality.heldout_r2(models, limits)
     return dg.AssetCheckResult(
         check_name=HELDOUT_R2.name, passed=verdict.passed, metadata=verdict.measured, description=verdict.description
     )

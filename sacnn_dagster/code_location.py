@@ -47,10 +47,10 @@ def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = 
     region = load_region(region_dir)
     partitions = monthly_partitions(region)
     has_districts = region.districts_path.is_file()
-    sources = build_source_assets(partitions)
-    features = build_feature_assets(partitions)
-    model, evaluation = build_model_assets(has_districts)
-    outputs = build_output_assets(partitions, has_districts)
+    sources = build_source_assets(partitions, region.checks)
+    features = build_feature_assets(partitions, region.checks)
+    model, evaluation = build_model_assets(has_districts, region.checks)
+    outputs = build_output_assets(partitions, has_districts, region.checks)
     root = storage_root or default_storage_root(region.name)
     # Who to ask, and (on S3) where the files live, are the same for every asset: said once, here.
     assets = dg.map_asset_specs(

@@ -45,7 +45,7 @@ def checked_demo(materialized_small_demo):
         yield instance, build_definitions(done.region, str(done.storage))
 
 
-def check_state(instance, check: checks.MonthlyCheck, partitions) -> dict[str, set[str]]:
+def check_state(instance, check: checks.Check, partitions) -> dict[str, set[str]]:
     """Months per resolved status, as the UI's partition bar of the check shows them."""
     state = instance.event_log_storage.get_asset_check_state([(check.key(), partitions)])[check.key()]
     return {status.value: set(subset.value.get_partition_keys()) for status, subset in state.subsets.items()}
@@ -83,7 +83,7 @@ def test_every_check_passes_on_every_month_of_the_demo(checked_demo):
     assert 0 < evaluations(instance, checks.COMPOSITE_COVERAGE.key())["2020-03"]["share_observed"] <= 1
     counts = evaluations(instance, checks.FACTORY_COUNT.key())
     assert counts["2020-05"]["snapshot"] == "2020-05" and counts["2020-05"]["previous_snapshot"] == "2019-07"
-    assert 0 < counts["2020-05"]["relative_change"] <= quality.MAX_FACTORY_COUNT_CHANGE
+    assert 0 < counts["2020-05"]["relative_change"] <= quality.Limits().max_factory_count_change
     assert counts["2019-07"]["previous_month"] is None  # the first month has nothing to compare with
     patches = evaluations(instance, checks.PATCHES_COMPLETE.key())["2021-12"]
     assert patches["factories"] == patches["patch_rows"] > 100 and patches["factories_without_patch"] == 0
@@ -98,8 +98,8 @@ def test_every_check_passes_on_every_month_of_the_demo(checked_demo):
 def test_heldout_r2_is_checked_after_retraining(checked_demo):
     instance, _ = checked_demo
     r2 = evaluations(instance, dg.AssetCheckKey(dg.AssetKey("model_evaluation"), checks.HELDOUT_R2.name))[None]
-    assert r2["passed"] and r2["floor"] == quality.R2_FLOOR
-    assert r2["time_held_out_labels"] == 12 and r2["time_r2"] >= quality.R2_FLOOR
+    assert r2["passed"] and r2["floor"] == quality.Limits().r2_floor
+    assert r2["time_held_out_labels"] == 12 and r2["time_r2"] >= quality.Limits().r2_floor
     assert r2["random_held_out_labels"] < quality.MIN_HELD_OUT_LABELS  # reported, not judged
     assert "sacnn held-out R²: time" in r2["description"]
 

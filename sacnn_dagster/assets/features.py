@@ -24,6 +24,7 @@ from sacnn_dagster.core.landuse import NO_CLASS, rasterize_landuse
 from sacnn_dagster.core.patch_table import write_patch_table
 from sacnn_dagster.core.patches import extract_patches, zone_statistics
 from sacnn_dagster.core.pois import extract_factories, read_snapshot, snapshot_for_month
+from sacnn_dagster.core.quality import Limits
 from sacnn_dagster.core.versions import code_digest, range_data_version
 from sacnn_dagster.layout import month_file, quarantine_file
 from sacnn_dagster.resources import RegionResource
@@ -137,7 +138,7 @@ def patches_month(region: RegionResource, storage: OutputStorage, month: str) ->
     }
 
 
-def build_feature_assets(partitions: dg.PartitionsDefinition) -> list:
+def build_feature_assets(partitions: dg.PartitionsDefinition, limits: Limits) -> list:
     common = dict(
         partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), retry_policy=TRANSIENT_RETRY
     )
@@ -153,7 +154,7 @@ def build_feature_assets(partitions: dg.PartitionsDefinition) -> list:
         materialize_months(context, lambda month: clean_month(storage, month))
         return dg.MaterializeResult()
 
-    @dg.asset(group_name="features", kinds={"geopandas"}, check_specs=monthly_specs(partitions, FACTORY_COUNT),
+    @dg.asset(group_name="features", kinds={"geopandas"}, check_specs=monthly_specs(partitions, limits, FACTORY_COUNT),
               code_version=code_digest("pois"), **common)
     def factories(
         context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
@@ -176,10 +177,10 @@ def build_feature_assets(partitions: dg.PartitionsDefinition) -> list:
         yield dg.MaterializeResult(
             data_version=dg.DataVersion(range_data_version(context.partition_keys, [m["snapshot_sha256"] for m in metas]))
         )
-        yield from factory_checks(context, storage)
+        yield from factory_checks(context, storage, limits)
 
     @dg.asset(deps=["ntl_clean", "factories"], group_name="features", kinds={"numpy"},
-              check_specs=monthly_specs(partitions, PATCHES_COMPLETE),
+              check_specs=monthly_specs(partitions, limits, PATCHES_COMPLETE),
               code_version=code_digest("patches", "patch_table", "landuse"), **common)
     def factory_patches(
         context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage

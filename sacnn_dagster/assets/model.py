@@ -16,6 +16,7 @@ from sacnn_dagster.core.models.dataset import Labels, MonthlyDataset, build_data
 from sacnn_dagster.core.models.suite import fit_all, held_out_scores, save_all, training_version
 from sacnn_dagster.core.patch_table import read_patch_table
 from sacnn_dagster.core.cog import read_band
+from sacnn_dagster.core.quality import Limits
 from sacnn_dagster.core.validation import PooledR2, annual_district_r2
 from sacnn_dagster.core.versions import code_digest
 from sacnn_dagster.layout import (
@@ -99,7 +100,7 @@ def _summary_table(models: dict) -> str:
     return pd.DataFrame(rows).to_markdown(index=False)
 
 
-def build_model_assets(has_districts: bool) -> list:
+def build_model_assets(has_districts: bool, limits: Limits) -> list:
     @dg.asset(deps=["factory_patches", "gvio_statistics"], group_name="model", kinds={"torch", "scikitlearn"},
               code_version=code_digest("models"))
     def gvio_model(context: dg.AssetExecutionContext, storage: OutputStorage) -> dg.MaterializeResult:
@@ -149,7 +150,7 @@ def build_model_assets(has_districts: bool) -> list:
 
     @dg.asset(deps=["gvio_model", "gvio_grid", *(["gvio_by_district"] if has_districts else [])],
               group_name="outputs", kinds={"pandas"}, code_version=code_digest("evaluation", "validation", "models"),
-              check_specs=[HELDOUT_R2])
+              check_specs=[HELDOUT_R2.spec(limits)])
     def model_evaluation(
         context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
     ) -> dg.MaterializeResult:
@@ -187,7 +188,7 @@ def build_model_assets(has_districts: bool) -> list:
                 "grid_r2_vs_district": grid["r2_vs_district"],
                 "path": dg.MetadataValue.path(storage.uri(EVALUATION_SUMMARY)),
             },
-            check_results=[evaluation_check(models)],
+            check_results=[evaluation_check(models, limits)],
         )
 
     return [gvio_model, model_evaluation]

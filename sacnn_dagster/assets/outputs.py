@@ -22,7 +22,7 @@ from sacnn_dagster.core.gvio_grid import bright_threshold, distribute_estimate
 from sacnn_dagster.core.landuse import INDUSTRIAL, LANDUSE_CLASSES, rasterize_landuse
 from sacnn_dagster.core.models.suite import load_all
 from sacnn_dagster.core.patch_table import read_patch_table
-from sacnn_dagster.core.quality import grid_sum
+from sacnn_dagster.core.quality import Limits, grid_sum
 from sacnn_dagster.core.validation import district_sums
 from sacnn_dagster.core.versions import code_digest
 from sacnn_dagster.layout import model_folder, month_file
@@ -107,11 +107,11 @@ def grid_month(region: RegionResource, storage: OutputStorage, month: str) -> tu
     return meta, estimate, stored_sum
 
 
-def build_output_assets(partitions: dg.PartitionsDefinition, has_districts: bool) -> list:
+def build_output_assets(partitions: dg.PartitionsDefinition, has_districts: bool, limits: Limits) -> list:
     common = dict(partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run())
 
     @dg.asset(deps=["gvio_model", "factory_patches"], group_name="outputs", kinds={"torch", "pandas"},
-              check_specs=monthly_specs(partitions, ESTIMATE_PLAUSIBLE), code_version=code_digest("models"), **common)
+              check_specs=monthly_specs(partitions, limits, ESTIMATE_PLAUSIBLE), code_version=code_digest("models"), **common)
     def gvio_estimate(context: dg.AssetExecutionContext, storage: OutputStorage) -> Iterator[CheckedOutput]:
         """The month's industrial output (GVIO, 亿元) estimated by each model, with an uncertainty
         interval, for every month that has a composite, labelled or not. One row per model: `model`,
@@ -137,13 +137,13 @@ def build_output_assets(partitions: dg.PartitionsDefinition, has_districts: bool
             )
         context.log.info(f"gvio_estimate: {len(keys)} month(s) with model {version}")
         yield dg.MaterializeResult()
-        yield from estimate_checks(context, storage)
+        yield from estimate_checks(context, storage, limits)
 
     @dg.asset(
         deps=["gvio_estimate", "ntl_clean", "factory_patches"],
         group_name="outputs",
         kinds={"rasterio"},
-        check_specs=monthly_specs(partitions, GRID_SUMS),
+        check_specs=monthly_specs(partitions, limits, GRID_SUMS),
         code_version=code_digest("gvio_grid", "landuse"),
         **common,
     )

@@ -9,6 +9,7 @@ import numpy as np
 from sacnn_dagster.assets.monthly import TRANSIENT_RETRY, materialize_months
 from sacnn_dagster.checks import COMPOSITE_COVERAGE, COMPOSITE_VALID, CheckedOutput, composite_checks, monthly_specs
 from sacnn_dagster.core.cog import write_cog
+from sacnn_dagster.core.quality import Limits
 from sacnn_dagster.core.statistics import parse_statistics
 from sacnn_dagster.core.versions import code_digest, content_digest, range_data_version
 from sacnn_dagster.layout import STATISTICS_FILE, month_file
@@ -51,7 +52,7 @@ def composite_month(region: RegionResource, storage: OutputStorage, month: str) 
     }
 
 
-def build_source_assets(partitions: dg.PartitionsDefinition) -> list:
+def build_source_assets(partitions: dg.PartitionsDefinition, limits: Limits) -> list:
     @dg.asset(
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -59,7 +60,7 @@ def build_source_assets(partitions: dg.PartitionsDefinition) -> list:
         group_name="sources",
         kinds={"rasterio"},
         code_version=code_digest("composite_reader", "eog_names", "black_marble_tiles"),
-        check_specs=monthly_specs(partitions, COMPOSITE_VALID, COMPOSITE_COVERAGE),
+        check_specs=monthly_specs(partitions, limits, COMPOSITE_VALID, COMPOSITE_COVERAGE),
     )
     def ntl_composite(
         context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage

@@ -4,9 +4,10 @@ Each function measures one property of one month's output and returns a `Verdict
 sentence for the user, the numbers it measured (the UI shows them on the check) and whether a failure is
 an error (bad data that would poison what follows) or a warning (unusual, worth a look, not wrong).
 
-The thresholds are module constants, chosen on the small and full demo regions, an untuned demo region
-and the real Mumbai VIIRS cube (tests/data): every month of those passes with a margin, and each threshold
-says below what kind of fault it fires.
+The thresholds were chosen on the small and full demo regions, an untuned demo region and the real Mumbai
+VIIRS cube (tests/data): every month of those passes with a margin, and each threshold says below what
+kind of fault it fires. Those a region may want to set otherwise are `Limits` (region.yaml `checks:`);
+the rest are physical or numerical facts, module constants.
 """
 
 from __future__ import annotations
@@ -23,36 +24,77 @@ import numpy as np
 #: flares stay well under 1e5. Anything outside is a fill value or a wrong scale (seen: Mumbai 0..2,292,
 #: the demo -1.5..3,038). Slightly negative noise is harmless either way: cleaning sets it to 0.
 RADIANCE_RANGE = (-1.5, 1e5)
-#: Largest share of the area without any radiance value. A missing tile or a misplaced window leaves a
-#: large block empty; scattered no-retrieval pixels (Black Marble's fill flag) stay below it. The demo
-#: and Mumbai have none.
-MAX_SHARE_WITHOUT_RADIANCE = 0.05
-#: A month whose cf_cvg says that less than this share of the area was seen cloud-free gives the model
-#: almost nothing of its own: its features are filled in from neighbouring months. Monsoon months are
-#: cloudy but stay above it (Mumbai's cloudiest month, 2022-07, 5.7 %; 2019-09, 13 %); an all-zero
-#: cf_cvg (a broken coverage file, or a month entirely under cloud) falls below.
-MIN_SHARE_OBSERVED = 0.05
-#: Largest relative change of the factory count from one month to the next (that is, between POI
-#: snapshots). Consecutive demo snapshots differ by at most 10 %, a year of real growth by far less than a
-#: quarter; a change beyond it is a different export filter, a truncated file or a lost encoding.
-MAX_FACTORY_COUNT_CHANGE = 0.25
-#: An estimate is plausible between half and twice the median of the previous months' estimates. The
-#: deepest true dips of the demo regions (Chinese New Year plus the 2020 shock) reach 0.67 of the median of
-#: the previous 12 months, the highest peaks 1.14; a halving or a doubling is a broken input, not economy.
-ESTIMATE_BAND = (0.5, 2.0)
 #: The previous months compared with (calendar months, those that have an estimate) ...
 ESTIMATE_HISTORY_MONTHS = 12
 #: ... and how many of them must exist before a month is judged at all.
 MIN_HISTORY_MONTHS = 6
 #: The grid is float32: its sum may differ from the estimate by float32 rounding, never by more.
 GRID_SUM_TOLERANCE = 1e-4
-#: Held-out R² the SA-CNN must reach after retraining. The working model reaches 0.86-0.96 on the demo
-#: regions' splits, while the total-light baseline reaches at most 0.61: a model below 0.7 is no better
-#: than counting light. (The floor belongs in region.yaml one day; a constant until then.)
-R2_FLOOR = 0.7
 #: R² of fewer held-out labels is noise (the small demo's random split holds out 4 labels, R² 0.16, while
 #: its 12-label time split gives 0.86 for the same model): such a split is reported, not judged.
 MIN_HELD_OUT_LABELS = 10
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The thresholds a region may set for its checks (region.yaml `checks:`); the defaults, and why."""
+
+    #: Largest share of the area without any radiance value. A missing tile or a misplaced window leaves a
+    #: large block empty; scattered no-retrieval pixels (Black Marble's fill flag) stay below it. The demo
+    #: and Mumbai have none.
+    max_share_without_radiance: float = 0.05
+    #: A month whose cf_cvg says that less than this share of the area was seen cloud-free gives the model
+    #: almost nothing of its own: its features are filled in from neighbouring months. Monsoon months are
+    #: cloudy but stay above it (Mumbai's cloudiest month, 2022-07, 5.7 %; 2019-09, 13 %); an all-zero
+    #: cf_cvg (a broken coverage file, or a month entirely under cloud) falls below.
+    min_share_observed: float = 0.05
+    #: Largest relative change of the factory count from one month to the next (that is, between POI
+    #: snapshots). Consecutive demo snapshots differ by at most 10 %, a year of real growth by far less
+    #: than a quarter; a change beyond it is a different export filter, a truncated file or a lost encoding.
+    max_factory_count_change: float = 0.25
+    #: An estimate is plausible between these multiples of the median of the previous months' estimates.
+    #: The deepest true dips of the demo regions (Chinese New Year plus the 2020 shock) reach 0.67 of the
+    #: median of the previous 12 months, the highest peaks 1.14; a halving or a doubling is a broken input.
+    estimate_band: tuple[float, float] = (0.5, 2.0)
+    #: Held-out R² the SA-CNN must reach after retraining. The working model reaches 0.86-0.96 on the demo
+    #: regions' splits, while the total-light baseline reaches at most 0.61: a model below 0.7 is no better
+    #: than counting light.
+    r2_floor: float = 0.7
+
+    @classmethod
+    def from_mapping(cls, data: object, where: str) -> Limits:
+        """Limits from region.yaml's `checks:` mapping (missing keys keep their defaults); a clear error
+        naming `where` and the key for anything else."""
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ValueError(f"{where}: checks must be a mapping of {', '.join(cls.__dataclass_fields__)}")
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"{where}: checks: unknown key(s) {', '.join(map(str, unknown))}; "
+                             f"known: {', '.join(cls.__dataclass_fields__)}")
+        values = {}
+        for key, value in data.items():
+            if key == "estimate_band":
+                band = value if isinstance(value, list | tuple) else ()
+                if len(band) != 2 or not all(_is_number(x) for x in band) or not 0 < band[0] < 1 < band[1]:
+                    raise ValueError(f"{where}: checks: estimate_band must be [low, high] with 0 < low < 1 < high, "
+                                     f"not {value!r}")
+                values[key] = (float(band[0]), float(band[1]))
+            elif key == "r2_floor":
+                if not _is_number(value) or not value <= 1:
+                    raise ValueError(f"{where}: checks: r2_floor must be a number up to 1, not {value!r}")
+                values[key] = float(value)
+            else:
+                if not _is_number(value) or not 0 <= value <= 1e6:
+                    raise ValueError(f"{where}: checks: {key} must be a non-negative share (0.25 = 25 %), "
+                                     f"not {value!r}")
+                values[key] = float(value)
+        return cls(**values)
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
 class Severity(Enum):
@@ -112,16 +154,16 @@ def composite_quality(radiance: np.ndarray, coverage: np.ndarray, inside: np.nda
     }
 
 
-def composite_valid(q: Measured) -> Verdict:
+def composite_valid(q: Measured, limits: Limits = Limits()) -> Verdict:
     """Radiance on (almost) all of the area and inside the physical range, coverage counts valid."""
     low, high = RADIANCE_RANGE
-    measured = {**q, "range_min": low, "range_max": high, "max_share_without_radiance": MAX_SHARE_WITHOUT_RADIANCE}
+    most = limits.max_share_without_radiance
+    measured = {**q, "range_min": low, "range_max": high, "max_share_without_radiance": most}
     faults = []
     if not q["area_pixels"]:
         faults.append("no pixel of the composite lies inside the area")
-    elif q["share_without_radiance"] > MAX_SHARE_WITHOUT_RADIANCE:
-        faults.append(f"{q['share_without_radiance']:.1%} of the area has no radiance "
-                      f"(at most {MAX_SHARE_WITHOUT_RADIANCE:.0%})")
+    elif q["share_without_radiance"] > most:
+        faults.append(f"{q['share_without_radiance']:.1%} of the area has no radiance (at most {most:.0%})")
     if q["pixels_out_of_range"]:
         faults.append(f"{q['pixels_out_of_range']} pixel(s) outside {low:g}..{high:g} nW/cm²/sr "
                       f"(min {q['radiance_min']:.6g}, max {q['radiance_max']:.6g}): a fill value or a wrong scale")
@@ -133,13 +175,13 @@ def composite_valid(q: Measured) -> Verdict:
                          f"{1 - q['share_without_radiance']:.1%} of {q['area_pixels']} pixels", measured)
 
 
-def composite_coverage(q: Measured) -> Verdict:
+def composite_coverage(q: Measured, limits: Limits = Limits()) -> Verdict:
     """Enough of the area seen cloud-free to stand on its own (a warning: cloudy months are real)."""
     share = q["share_observed"]
-    measured = {"share_observed": share, "min_share_observed": MIN_SHARE_OBSERVED,
+    measured = {"share_observed": share, "min_share_observed": limits.min_share_observed,
                 "coverage_published": q["coverage_published"], "area_pixels": q["area_pixels"]}
     basis = "cf_cvg > 0" if q["coverage_published"] else "no cf_cvg published: every pixel with radiance"
-    if share < MIN_SHARE_OBSERVED:
+    if share < limits.min_share_observed:
         return Verdict(False, f"only {share:.1%} of the area observed ({basis}); the month's features come "
                               f"mostly from neighbouring months", measured, Severity.WARN)
     return Verdict(True, f"{share:.1%} of the area observed ({basis})", measured, Severity.WARN)
@@ -157,11 +199,12 @@ class FactorySet:
     ids: frozenset[str]
 
 
-def factory_count_change(current: FactorySet, previous: FactorySet | None) -> Verdict:
+def factory_count_change(current: FactorySet, previous: FactorySet | None, limits: Limits = Limits()) -> Verdict:
     """The factory count against the previous month that has factories (a warning: a real wave of
     openings or closures is possible, a broken export more likely)."""
     n = len(current.ids)
-    measured: Measured = {"factories": n, "snapshot": current.snapshot, "max_relative_change": MAX_FACTORY_COUNT_CHANGE,
+    most = limits.max_factory_count_change
+    measured: Measured = {"factories": n, "snapshot": current.snapshot, "max_relative_change": most,
                           "previous_month": None, "previous_snapshot": None, "previous_factories": None,
                           "relative_change": None, "added": None, "removed": None}
     if previous is None:
@@ -178,8 +221,8 @@ def factory_count_change(current: FactorySet, previous: FactorySet | None) -> Ve
     })
     text = (f"{n} factories (snapshot {current.snapshot}) against {m} in {previous.month} "
             f"(snapshot {previous.snapshot}): {change:+.1%}")
-    passed = abs(change) <= MAX_FACTORY_COUNT_CHANGE
-    text = text if passed else f"{text}, beyond ±{MAX_FACTORY_COUNT_CHANGE:.0%}"
+    passed = abs(change) <= most
+    text = text if passed else f"{text}, beyond ±{most:.0%}"
     return Verdict(passed, text, measured, Severity.WARN)
 
 
@@ -226,11 +269,13 @@ def patch_completeness(
 # --- gvio_estimate -------------------------------------------------------------------------------------
 
 
-def estimate_plausibility(estimate: float, lower: float, upper: float, history: Sequence[float]) -> Verdict:
+def estimate_plausibility(
+    estimate: float, lower: float, upper: float, history: Sequence[float], limits: Limits = Limits()
+) -> Verdict:
     """The month's SA-CNN estimate against the median of the previous months' (`history`, at most
     ESTIMATE_HISTORY_MONTHS). An impossible estimate (not finite, negative, outside its own interval) is an
     error: the grid would spread it; one outside the plausible band is a warning."""
-    low, high = ESTIMATE_BAND
+    low, high = limits.estimate_band
     measured: Measured = {
         "estimate": _number(estimate),
         "lower": _number(lower),
@@ -270,10 +315,11 @@ def grid_sum(estimate: float, stored_sum: float) -> Verdict:
 # --- model_evaluation ----------------------------------------------------------------------------------
 
 
-def heldout_r2(models: dict, model: str = "sacnn", baseline: str = "linear") -> Verdict:
-    """`model`'s held-out R² on each split of `evaluation/summary.json` (`models` part) against R2_FLOOR;
+def heldout_r2(models: dict, limits: Limits = Limits(), model: str = "sacnn", baseline: str = "linear") -> Verdict:
+    """`model`'s held-out R² on each split of `evaluation/summary.json` (`models` part) against the floor;
     splits with fewer than MIN_HELD_OUT_LABELS held-out labels are reported, not judged."""
-    measured: Measured = {"floor": R2_FLOOR, "min_held_out_labels": MIN_HELD_OUT_LABELS}
+    floor = limits.r2_floor
+    measured: Measured = {"floor": floor, "min_held_out_labels": MIN_HELD_OUT_LABELS}
     judged, failing = [], []
     for split, scores in models[model].items():
         r2, n = _number(scores["r2"]), int(scores["n_test"])
@@ -283,9 +329,9 @@ def heldout_r2(models: dict, model: str = "sacnn", baseline: str = "linear") -> 
             measured[f"{baseline}_{split}_r2"] = _number(models[baseline][split]["r2"])
         if n >= MIN_HELD_OUT_LABELS:
             judged.append(f"{split} {'NaN' if r2 is None else f'{r2:.3g}'} ({n} labels)")
-            if r2 is None or r2 < R2_FLOOR:
+            if r2 is None or r2 < floor:
                 failing.append(split)
     if not judged:
         return Verdict(True, f"no split holds out {MIN_HELD_OUT_LABELS} labels: R² reported, not judged", measured)
-    text = f"{model} held-out R²: {', '.join(judged)}; floor {R2_FLOOR}"
+    text = f"{model} held-out R²: {', '.join(judged)}; floor {floor}"
     return Verdict(not failing, text if not failing else f"{text}: below it on {', '.join(failing)}", measured)

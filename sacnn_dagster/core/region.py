@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from sacnn_dagster.core.months import parse_month
+from sacnn_dagster.core.quality import Limits
 
 SATELLITES = ("npp", "j01", "j02")
 CONFIGS = ("vcmcfg", "vcmslcfg")
@@ -58,6 +59,8 @@ class RegionConfig:
     s3_endpoint_url: str | None = None
     #: The download cache bound in GB (None = unbounded); the folder is $SACNN_CACHE or ~/.cache/sacnn_dagster.
     cache_max_gb: float | None = 20.0
+    #: The asset checks' thresholds (region.yaml `checks:`; see core/quality.py for the defaults and why).
+    checks: Limits = Limits()
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -85,7 +88,7 @@ class RegionConfig:
 
 _KNOWN = {
     "name", "start", "end", "poi_crs", "factory_typecodes", "buffer_m", "satellites", "configs", "urban_threshold",
-    "nightlights", "pois", "statistics", "cache_max_gb", "s3_endpoint_url",
+    "nightlights", "pois", "statistics", "cache_max_gb", "s3_endpoint_url", "checks",
 }
 
 
@@ -183,5 +186,6 @@ def load_region(root: str | Path) -> RegionConfig:
         statistics_location=str(raw.get("statistics", "statistics/gvio_monthly.csv")),
         s3_endpoint_url=raw.get("s3_endpoint_url"),
         cache_max_gb=None if raw.get("cache_max_gb", 20.0) is None else float(raw.get("cache_max_gb", 20.0)),
+        checks=Limits.from_mapping(raw.get("checks"), str(cfg_path)),
         extra={k: v for k, v in raw.items() if k not in _KNOWN},
     )

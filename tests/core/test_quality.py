@@ -115,7 +115,7 @@ def test_every_month_of_the_real_mumbai_cube_passes_the_composite_checks():
             shares[month] = q["share_observed"]
     assert len(shares) == 130
     assert min(shares.values()) == pytest.approx(0.0566, abs=1e-3)  # 2022-07, the cloudiest month
-    assert shares["2019-09"] < 0.2 and quality.MIN_SHARE_OBSERVED < min(shares.values())
+    assert shares["2019-09"] < 0.2 and quality.Limits().min_share_observed < min(shares.values())
 
 
 def test_factory_count_change_between_snapshots():
@@ -145,7 +145,7 @@ def test_demo_snapshots_stay_within_the_factory_count_threshold():
             exists = (catalogue.open_index <= t) & (t < catalogue.close_index)
             counts.append(int((exists & catalogue.is_factory & inside).sum()))
         changes = [abs(b / a - 1) for a, b in zip(counts, counts[1:])]
-        assert changes and max(changes) <= 0.11 < quality.MAX_FACTORY_COUNT_CHANGE, (spec.name, counts)
+        assert changes and max(changes) <= 0.11 < quality.Limits().max_factory_count_change, (spec.name, counts)
 
 
 def test_patch_completeness():
@@ -188,7 +188,7 @@ def test_true_demo_totals_stay_inside_the_estimate_band():
         window = quality.ESTIMATE_HISTORY_MONTHS
         ratios = [total[i] / np.median(total[max(0, i - window) : i])
                   for i in range(quality.MIN_HISTORY_MONTHS, len(total))]
-        low, high = quality.ESTIMATE_BAND
+        low, high = quality.Limits().estimate_band
         assert low < min(ratios) < 0.75 and 1.05 < max(ratios) < high, spec.name
 
 
