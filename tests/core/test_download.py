@@ -3,6 +3,7 @@
 import threading
 import time
 
+import h5py
 import numpy as np
 import pytest
 
@@ -151,7 +152,6 @@ def test_a_file_that_is_no_raster_is_rejected(server, tmp_path):
 
 
 def test_hdf5_is_checked_by_signature_and_gdal(tmp_path):
-    h5py = pytest.importorskip("h5py")
     h5 = tmp_path / "t.h5"
     with h5py.File(h5, "w") as f:
         f.create_dataset("HDFEOS/GRIDS/VIIRS_Grid_DNB_2d/Data Fields/A", data=np.ones((4, 4), np.float32))
