@@ -37,9 +37,8 @@ from dagster._time import datetime_from_timestamp, get_current_timestamp
 
 from sacnn_dagster.assets.monthly import FAILED_MONTHS
 from sacnn_dagster.code_location import build_definitions, default_storage_root
-from sacnn_dagster.core.months import month_range
 from sacnn_dagster.core.region import load_region
-from sacnn_dagster.runner import user_error
+from sacnn_dagster.runner import months_with_composite, user_error
 
 #: The code location as `workspace.yaml` names it, so that runs launched by our daemon belong to the same
 #: location as in `dagster dev`.
@@ -107,21 +106,6 @@ class BackfillReport:
         return bool(self.backfills) and self.backfills[-1].status == BulkActionStatus.COMPLETED_SUCCESS and not (
             self.failed_months or self.errors
         )
-
-
-def months_to_backfill(defs: dg.Definitions, start: str | None, end: str | None) -> tuple[list[str], list[str]]:
-    """(months with a composite, months without one) among the region's partitions from `start` to `end`:
-    a month whose composite is not published yet is left out, as `sacnn-dagster run` does."""
-    keys = defs.resolve_assets_def("ntl_composite").partitions_def.get_partition_keys()
-    if not keys:
-        raise ValueError("the region has no month yet: its start month is in the future")
-    first, last = max(start or keys[0], keys[0]), min(end or keys[-1], keys[-1])
-    if first > last:
-        raise ValueError(f"--start {first} is after --end {last} (the region's months: {keys[0]}..{keys[-1]})")
-    partitions = set(keys)
-    wanted = [m for m in month_range(first, last) if m in partitions]
-    available = defs.resources["region"].nightlights.available_months()
-    return [m for m in wanted if m in available], [m for m in wanted if m not in available]
 
 
 def target_subset(asset_graph, months: list[str], skip: set[AssetKeyPartitionKey]) -> AssetGraphSubset:
@@ -347,7 +331,7 @@ def backfill_region(
     instance = instance or dg.DagsterInstance.get()
     defs = build_definitions(region_dir, root)
     asset_graph = defs.resolve_asset_graph()
-    months, missing = months_to_backfill(defs, start, end)
+    months, missing = months_with_composite(defs, start, end)
     report = BackfillReport(months, missing)
     if missing:
         echo(f"No composite yet for {len(missing)} month(s), left out: {', '.join(missing)}")

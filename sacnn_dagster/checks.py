@@ -157,7 +157,7 @@ def report_months(
 
 
 def composite_checks(
-    context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
+    context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage, limits: Limits
 ) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
     valid, coverage = {}, {}
     for month in context.partition_keys:
@@ -167,8 +167,8 @@ def composite_checks(
         # the area as the readers clip it: pixel centres inside the boundary
         inside = geometry_mask([region.boundary], out_shape=grid.shape, transform=grid.transform, invert=True)
         measured = quality.composite_quality(radiance, cover, inside)
-        valid[month] = quality.composite_valid(measured, region.config.checks)
-        coverage[month] = quality.composite_coverage(measured, region.config.checks)
+        valid[month] = quality.composite_valid(measured, limits)
+        coverage[month] = quality.composite_coverage(measured, limits)
     yield from report_months(context, {COMPOSITE_VALID: valid, COMPOSITE_COVERAGE: coverage})
 
 

@@ -62,6 +62,21 @@ def user_error(error) -> str:
     return error.message.strip()
 
 
+def months_with_composite(defs: dg.Definitions, start: str | None, end: str | None) -> tuple[list[str], list[str]]:
+    """(months with a composite, months without one) among the region's partitions from `start` to `end`
+    (default: all of them): what `run` and `backfill` materialize, and what they report as missing."""
+    keys = defs.resolve_assets_def("ntl_composite").partitions_def.get_partition_keys()
+    if not keys:
+        raise ValueError("the region has no month yet: its start month is in the future")
+    first, last = max(start or keys[0], keys[0]), min(end or keys[-1], keys[-1])
+    if first > last:
+        raise ValueError(f"--start {first} is after --end {last} (the region's months: {keys[0]}..{keys[-1]})")
+    partitions = set(keys)
+    wanted = [m for m in month_range(first, last) if m in partitions]
+    available = defs.resources["region"].nightlights.available_months()
+    return [m for m in wanted if m in available], [m for m in wanted if m not in available]
+
+
 def step_errors(result) -> list[str]:
     """'step: message' for each failed step of an in-process run (see `user_error`)."""
     return [
@@ -97,19 +112,13 @@ def run_region(
     defs = build_definitions(region_dir, storage_root)
     region: RegionResource = defs.resources["region"]
     cfg = region.config
-    partition_keys = defs.resolve_assets_def("ntl_composite").partitions_def.get_partition_keys()
-    first = max(start or cfg.start, cfg.start)
-    last = min(end or partition_keys[-1], partition_keys[-1])
-    requested = [m for m in month_range(first, last) if m in set(partition_keys)]
-    report = RunReport(months_requested=requested)
-    available = region.nightlights.available_months()
-    report.months_without_composite = [m for m in requested if m not in available]
-    runnable = [m for m in requested if m in available]
+    runnable, missing = months_with_composite(defs, start, end)
+    requested = sorted(runnable + missing)
+    first, last = requested[0], requested[-1]
+    report = RunReport(months_requested=requested, months_without_composite=missing)
     instance = instance or dg.DagsterInstance.get()
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
-    if first > last:
-        raise ValueError(f"--start {first} is after --end {last}")
     echo(f"Region {cfg.name}: {len(requested)} month(s) {first}..{last}, {len(runnable)} with a composite")
     latest = max(runnable, default="")
     gaps = [m for m in report.months_without_composite if m < latest]

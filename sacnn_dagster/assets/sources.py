@@ -77,7 +77,7 @@ def build_source_assets(partitions: dg.PartitionsDefinition, limits: Limits) -> 
         yield dg.MaterializeResult(
             data_version=dg.DataVersion(range_data_version(context.partition_keys, [m["version"] for m in metas]))
         )
-        yield from composite_checks(context, region, storage)
+        yield from composite_checks(context, region, storage, limits)
 
     @dg.asset(group_name="sources", kinds={"pandas"}, code_version=code_digest("statistics"))
     def gvio_statistics(region: RegionResource, storage: OutputStorage) -> dg.MaterializeResult:
