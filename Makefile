@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: demo test ui setup setup-test
+.PHONY: demo test lint ui setup setup-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,15 @@ demo: setup
 	mkdir -p $(DEMO_HOME)
 	DAGSTER_HOME=$(DEMO_HOME) $(BIN)/sacnn-dagster demo
 
-## Set up and run the whole test suite.
-test: setup-test $(CHROMIUM) $(CHROMEDRIVER)
+## Set up, check the layering and the style, and run the whole test suite.
+test: setup-test lint $(CHROMIUM) $(CHROMEDRIVER)
 	$(BIN)/python -m pytest
+
+## The layering contracts (pyproject's [tool.importlinter]) and ruff's lint and format rules.
+lint: setup-test
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The browser test (tests/test_ui_browser.py) drives Debian's headless Chromium through its chromedriver:
 # installed here when missing (CI runs as root on a fresh machine; elsewhere through sudo).

@@ -34,10 +34,10 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.storage.tags import BACKFILL_ID_TAG
 
-from sacnn_dagster.backfill import DaemonForInstance, ProgressBar, follow, launch_backfill, target_subset
-from sacnn_dagster.code_location import build_definitions
+from sacnn_dagster.cli.backfill import DaemonForInstance, ProgressBar, follow, launch_backfill, target_subset
+from sacnn_dagster.defs.code_location import build_definitions
+from sacnn_dagster.defs.sensors import AUTOMATION_ENV
 from sacnn_dagster.demo import DemoSpec, make_demo_region
-from sacnn_dagster.sensors import AUTOMATION_ENV
 
 
 def wait_for_heartbeat(instance: dg.DagsterInstance, timeout_s: float = 300) -> None:
@@ -53,18 +53,29 @@ def measure(instance: dg.DagsterInstance, backfill_id: str) -> dict:
     records = instance.get_run_records(dg.RunsFilter(tags={BACKFILL_ID_TAG: backfill_id}))
     runs = []
     for record in sorted(records, key=lambda r: r.create_timestamp):
-        steps = sum(s.end_time - s.start_time for s in instance.get_run_step_stats(record.dagster_run.run_id)
-                    if s.end_time and s.start_time)
-        runs.append({
-            "assets": ", ".join(sorted(k.to_user_string() for k in record.dagster_run.asset_selection or [])),
-            "wait": record.start_time - record.create_timestamp.timestamp(),
-            "length": record.end_time - record.start_time,
-            "steps": steps,
-        })
+        steps = sum(
+            s.end_time - s.start_time
+            for s in instance.get_run_step_stats(record.dagster_run.run_id)
+            if s.end_time and s.start_time
+        )
+        runs.append(
+            {
+                "assets": ", ".join(sorted(k.to_user_string() for k in record.dagster_run.asset_selection or [])),
+                "wait": record.start_time - record.create_timestamp.timestamp(),
+                "length": record.end_time - record.start_time,
+                "steps": steps,
+            }
+        )
     wall = backfill.backfill_end_timestamp - backfill.backfill_timestamp
     compute = sum(r["steps"] for r in runs)
-    return {"wall": wall, "compute": compute, "overhead": wall - compute, "share": (wall - compute) / wall,
-            "runs": runs, "status": backfill.status.value}
+    return {
+        "wall": wall,
+        "compute": compute,
+        "overhead": wall - compute,
+        "share": (wall - compute) / wall,
+        "runs": runs,
+        "status": backfill.status.value,
+    }
 
 
 def one_backfill(region: Path, work: Path, stock_daemon: bool) -> dict:
@@ -110,14 +121,20 @@ def main() -> None:
         for i in range(args.repeats):
             r = one_backfill(region.resolve(), Path(tmp) / f"backfill{i}", args.stock_daemon)
             results.append(r)
-            print(f"backfill {i + 1} ({r['status']}, load average {os.getloadavg()[0]:.1f}): wall {r['wall']:.1f} s, "
-                  f"compute {r['compute']:.1f} s, overhead {r['overhead']:.1f} s = {100 * r['share']:.0f} %")
+            print(
+                f"backfill {i + 1} ({r['status']}, load average {os.getloadavg()[0]:.1f}): wall {r['wall']:.1f} s, "
+                f"compute {r['compute']:.1f} s, overhead {r['overhead']:.1f} s = {100 * r['share']:.0f} %"
+            )
             for run in r["runs"]:
-                print(f"    {run['assets']:<60} wait {run['wait']:5.1f} s, run {run['length']:6.1f} s, "
-                      f"steps {run['steps']:6.1f} s")
-    print(f"\nmedian of {len(results)}: " + ", ".join(
-        f"{k} {statistics.median(r[k] for r in results):.1f} s" for k in ("wall", "compute", "overhead")
-    ) + f", overhead share {100 * statistics.median(r['share'] for r in results):.0f} %")
+                print(
+                    f"    {run['assets']:<60} wait {run['wait']:5.1f} s, run {run['length']:6.1f} s, "
+                    f"steps {run['steps']:6.1f} s"
+                )
+    print(
+        f"\nmedian of {len(results)}: "
+        + ", ".join(f"{k} {statistics.median(r[k] for r in results):.1f} s" for k in ("wall", "compute", "overhead"))
+        + f", overhead share {100 * statistics.median(r['share'] for r in results):.0f} %"
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from sacnn_dagster.cli.run import run_region
 from sacnn_dagster.demo import DemoSpec, make_demo_region
-from sacnn_dagster.runner import run_region
 
 
 def timed_run(region: Path, workdir: Path) -> dict[str, float]:

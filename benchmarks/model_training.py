@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sacnn_dagster.core.models.dataset import SCALAR_COLUMNS, FactoryRegistry, Labels, MonthlyDataset
-from sacnn_dagster.core.models.rivals import LinearNtlModel, RandomForestModel, SumRidgeModel
-from sacnn_dagster.core.models.sacnn import SacnnModel
-from sacnn_dagster.core.months import month_range
-from sacnn_dagster.core.patches import FEATURE_COLUMNS
+from sacnn_dagster.config.months import month_range
+from sacnn_dagster.features.patches import FEATURE_COLUMNS
+from sacnn_dagster.models.dataset import SCALAR_COLUMNS, FactoryRegistry, Labels, MonthlyDataset
+from sacnn_dagster.models.rivals import LinearNtlModel, RandomForestModel, SumRidgeModel
+from sacnn_dagster.models.sacnn import SacnnModel
 
 
 def synthetic(n_months: int, n_factories: int, seed: int = 0) -> tuple[MonthlyDataset, Labels]:
@@ -43,8 +43,14 @@ def synthetic(n_months: int, n_factories: int, seed: int = 0) -> tuple[MonthlyDa
     scalars = np.zeros((n_months, len(SCALAR_COLUMNS)))
     scalars[:, 0], scalars[:, 1], scalars[:, 2], scalars[:, 3] = 1e4 * city + light.sum(1), 2 * city, city, 1e4
     scalars[:, 4], scalars[:, 5], scalars[:, 6], scalars[:, 7] = 3e4 * city / 5, city / 5, city / 10, 3e4
-    data = MonthlyDataset(months, FactoryRegistry(tuple(f"f{i}" for i in range(n_factories))), tables, scalars,
-                          scalars[:, 0] + scalars[:, 4], np.zeros(n_months, np.int64))
+    data = MonthlyDataset(
+        months,
+        FactoryRegistry(tuple(f"f{i}" for i in range(n_factories))),
+        tables,
+        scalars,
+        scalars[:, 0] + scalars[:, 4],
+        np.zeros(n_months, np.int64),
+    )
     truth = output.sum(axis=1)
     groups, i = [], 0
     unpublished = set(rng.choice(np.flatnonzero(moy > 2), 3, replace=False).tolist())
@@ -64,8 +70,8 @@ def synthetic(n_months: int, n_factories: int, seed: int = 0) -> tuple[MonthlyDa
 
 
 def real(patches: Path, stats: Path) -> tuple[MonthlyDataset, Labels]:
-    from sacnn_dagster.core.models.dataset import build_labels, load_dataset
-    from sacnn_dagster.core.statistics import parse_statistics
+    from sacnn_dagster.features.statistics import parse_statistics
+    from sacnn_dagster.models.dataset import build_labels, load_dataset
 
     data = load_dataset({p.stem: p for p in sorted(patches.glob("*.parquet"))})
     labels, _ = build_labels(parse_statistics(stats), data.months)
@@ -81,17 +87,24 @@ def main() -> None:
     ap.add_argument("--statistics", type=Path)
     args = ap.parse_args()
     data, labels = real(args.patches, args.statistics) if args.patches else synthetic(args.months, args.factories)
-    print(f"{len(data.months)} months, {len(labels)} labels ({int((labels.months_per_label > 1).sum())} combined), "
-          f"{data.tables.shape[1]} factories x {data.tables.shape[2]} features")
+    print(
+        f"{len(data.months)} months, {len(labels)} labels ({int((labels.months_per_label > 1).sum())} combined), "
+        f"{data.tables.shape[1]} factories x {data.tables.shape[2]} features"
+    )
 
     runs = []
     for _ in range(args.repeats):
         info = SacnnModel(seed=0).fit(data, labels)
         runs.append(info)
-        print(f"  sacnn run: {info['seconds']:.1f} s, {info['epochs']} epochs (best {info['best_epoch']}), "
-              f"image {info['image_side']}x{info['image_side']}, {info['threads']} threads")
-    print(f"sacnn: median {statistics.median(r['seconds'] for r in runs):.1f} s to early stop, "
-          f"epochs {[r['epochs'] for r in runs]}, {statistics.median(r['seconds'] / r['epochs'] for r in runs):.2f} s/epoch (incl. input preparation)")
+        print(
+            f"  sacnn run: {info['seconds']:.1f} s, {info['epochs']} epochs (best {info['best_epoch']}), "
+            f"image {info['image_side']}x{info['image_side']}, {info['threads']} threads"
+        )
+    print(
+        f"sacnn: median {statistics.median(r['seconds'] for r in runs):.1f} s to early stop, "
+        f"epochs {[r['epochs'] for r in runs]}, "
+        f"{statistics.median(r['seconds'] / r['epochs'] for r in runs):.2f} s/epoch (incl. input preparation)"
+    )
     for cls in (RandomForestModel, LinearNtlModel, SumRidgeModel):
         start = time.perf_counter()
         cls().fit(data, labels)

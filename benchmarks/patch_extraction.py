@@ -10,9 +10,9 @@ import time
 
 import numpy as np
 
-from sacnn_dagster.core.grid import lattice_window
-from sacnn_dagster.core.landuse import LANDUSE_CLASSES
-from sacnn_dagster.core.patches import METRES_PER_DEGREE, extract_patches, patch_half_size
+from sacnn_dagster.features.patches import METRES_PER_DEGREE, extract_patches, patch_half_size
+from sacnn_dagster.geo.grid import lattice_window
+from sacnn_dagster.geo.landuse import LANDUSE_CLASSES
 
 
 def per_factory_loop(ntl, classes, grid, lng, lat, buffer_m):
@@ -25,7 +25,9 @@ def per_factory_loop(ntl, classes, grid, lng, lat, buffer_m):
         win, cls = ntl[r0:r1, c0:c1], classes[r0:r1, c0:c1]
         cx = grid.west + (np.arange(c0, c1) + 0.5) * grid.res
         cy = grid.north - (np.arange(r0, r1) + 0.5) * grid.res
-        d2 = (((cx - x) * METRES_PER_DEGREE * np.cos(np.radians(y))) ** 2)[None, :] + (((cy - y) * METRES_PER_DEGREE) ** 2)[:, None]
+        d2 = (((cx - x) * METRES_PER_DEGREE * np.cos(np.radians(y))) ** 2)[None, :] + (
+            ((cy - y) * METRES_PER_DEGREE) ** 2
+        )[:, None]
         inb = d2 <= buffer_m**2
         vals = np.where(inb, np.nan_to_num(win), 0.0)
         sums = [vals[cls == k].sum() for k in range(len(LANDUSE_CLASSES))]
@@ -56,7 +58,9 @@ def main():
 
     fast = median_seconds(lambda: extract_patches(ntl, classes, grid, lng, lat, 1500.0), args.repeats)
     slow = median_seconds(lambda: per_factory_loop(ntl, classes, grid, lng, lat, 1500.0), args.repeats)
-    print(f"grid {grid.width} x {grid.height} pixels, {args.factories} factories, buffer 1500 m, {args.repeats} runs each")
+    print(
+        f"grid {grid.width} x {grid.height} pixels, {args.factories} factories, buffer 1500 m, {args.repeats} runs each"
+    )
     print(f"vectorized extract_patches: median {fast * 1000:.1f} ms")
     print(f"per-factory loop:           median {slow * 1000:.1f} ms")
     print(f"speed-up: {slow / fast:.1f}x")

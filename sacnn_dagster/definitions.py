@@ -3,6 +3,6 @@ SACNN_STORAGE (a folder or s3://bucket/prefix; default ./sacnn-output/<region na
 
 import os
 
-from sacnn_dagster.code_location import DEFAULT_REGION, build_definitions
+from sacnn_dagster.defs.code_location import DEFAULT_REGION, build_definitions
 
 defs = build_definitions(os.environ.get("SACNN_REGION", DEFAULT_REGION), os.environ.get("SACNN_STORAGE") or None)

@@ -103,7 +103,7 @@ def _struct_metadata(spec: TileSpec, fields: dict[str, str]) -> bytes:
     west, north = -180 + 10 * spec.h, 90 - 10 * spec.v
     objects = "".join(
         f'\t\t\tOBJECT=DataField_{i}\n\t\t\t\tDataFieldName="{name}"\n\t\t\t\tDataType={dtype}\n'
-        f'\t\t\t\tDimList=({dims})\n\t\t\t\tMaxdimList=({dims})\n\t\t\tEND_OBJECT=DataField_{i}\n'
+        f"\t\t\t\tDimList=({dims})\n\t\t\t\tMaxdimList=({dims})\n\t\t\tEND_OBJECT=DataField_{i}\n"
         for i, (name, (dtype, dims)) in enumerate(fields.items(), start=1)
     )
     text = (
@@ -148,16 +148,27 @@ def write_tile(folder: Path, spec: TileSpec) -> Path:
             "VerticalTileNumber": f"{spec.v:02d}",
         }.items():
             f.attrs[key] = np.bytes_(value.encode())
-        for key, value in {"WestBoundingCoord": west, "EastBoundingCoord": west + 10,
-                           "NorthBoundingCoord": north, "SouthBoundingCoord": north - 10}.items():
+        for key, value in {
+            "WestBoundingCoord": west,
+            "EastBoundingCoord": west + 10,
+            "NorthBoundingCoord": north,
+            "SouthBoundingCoord": north - 10,
+        }.items():
             f.attrs[key] = np.float64(value)
         group = f.create_group(DATA_FIELDS)
         radiance_attrs = {"scale_factor": c.scale, c.offset_attribute: 0.0, "units": "nWatts/(cm^2 sr)"}
         for layer in LAYERS:
-            rad = _grid_dataset(group, layer, c.dtype, BACKGROUND_RAW[spec.collection], c.fill,
-                                {**radiance_attrs, "long_name": layer})
-            num = _grid_dataset(group, f"{layer}_Num", "uint16", BACKGROUND_NUM, 65535,
-                                {"scale_factor": 1.0, c.offset_attribute: 0.0, "units": "Number of observations"})
+            rad = _grid_dataset(
+                group, layer, c.dtype, BACKGROUND_RAW[spec.collection], c.fill, {**radiance_attrs, "long_name": layer}
+            )
+            num = _grid_dataset(
+                group,
+                f"{layer}_Num",
+                "uint16",
+                BACKGROUND_NUM,
+                65535,
+                {"scale_factor": 1.0, c.offset_attribute: 0.0, "units": "Number of observations"},
+            )
             _grid_dataset(group, f"{layer}_Std", c.dtype, BACKGROUND_RAW[spec.collection], c.fill, radiance_attrs)
             qual = _grid_dataset(group, f"{layer}_Quality", "uint8", BACKGROUND_QUALITY, 255, {"units": "No units"})
             for suffix, dtype in (("", c.dtype), ("_Num", "uint16"), ("_Std", c.dtype), ("_Quality", "uint8")):

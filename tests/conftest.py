@@ -51,7 +51,7 @@ def materialized_small_demo(small_demo_region, tmp_path_factory) -> Materialized
     """The small demo run end to end once through Dagster (`run_region`) into an instance of its own, for
     the tests that only look at a materialized region (checks, metadata, the UI, the reference grids of
     the remote sources). Read-only: a test that changes a region or an instance makes its own."""
-    from sacnn_dagster.runner import INSTANCE_YAML, run_region
+    from sacnn_dagster.cli.run import INSTANCE_YAML, run_region
 
     root = tmp_path_factory.mktemp("materialized")
     region, storage, home = root / "region", root / "out", root / "home"

@@ -42,8 +42,15 @@ def build_mumbai_region(root: Path, months: set[str] | None = None) -> dict:
     with rasterio.open(RADIANCE) as rad, rasterio.open(CLOUDS) as cld:
         labels = band_months(rad)
         assert labels == band_months(cld), "radiance and cloud cubes disagree on band dates"
-        profile = dict(driver="GTiff", width=rad.width, height=rad.height, count=1, crs="EPSG:4326",
-                       transform=rad.transform, compress="deflate")
+        profile = dict(
+            driver="GTiff",
+            width=rad.width,
+            height=rad.height,
+            count=1,
+            crs="EPSG:4326",
+            transform=rad.transform,
+            compress="deflate",
+        )
         first_band: dict[str, int] = {}
         for band, month in enumerate(labels, start=1):
             radiance = rad.read(band)
@@ -61,7 +68,9 @@ def build_mumbai_region(root: Path, months: set[str] | None = None) -> dict:
             folder.mkdir(parents=True, exist_ok=True)
             with rasterio.open(folder / eog_name(month, stamp, "avg_rade9h"), "w", dtype="float32", **profile) as dst:
                 dst.write(radiance.astype(np.float32), 1)
-            with rasterio.open(folder / eog_name(month, stamp, "cf_cvg"), "w", dtype="uint16", nodata=65535, **profile) as dst:
+            with rasterio.open(
+                folder / eog_name(month, stamp, "cf_cvg"), "w", dtype="uint16", nodata=65535, **profile
+            ) as dst:
                 dst.write(cld.read(band), 1)
             written.append(month)
 
@@ -80,8 +89,10 @@ def build_mumbai_region(root: Path, months: set[str] | None = None) -> dict:
             pts.append((x, y))
     (root / "pois").mkdir(exist_ok=True)
     lines = ["id,name,type,typecode,address,location,pname,cityname,adname"]
-    lines += [f'F{i:04d},Works {i},公司企业;工厂;工厂,170300,,"{x:.6f},{y:.6f}",Maharashtra,Mumbai,Mumbai'
-              for i, (x, y) in enumerate(pts)]
+    lines += [
+        f'F{i:04d},Works {i},公司企业;工厂;工厂,170300,,"{x:.6f},{y:.6f}",Maharashtra,Mumbai,Mumbai'
+        for i, (x, y) in enumerate(pts)
+    ]
     (root / "pois" / f"{min(first_band)}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (root / "statistics").mkdir(exist_ok=True)
     (root / "statistics" / "gvio_monthly.csv").write_text("month,gvio\n", encoding="utf-8")

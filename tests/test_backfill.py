@@ -25,19 +25,26 @@ from dagster._core.execution.backfill import BulkActionStatus
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
 
-from sacnn_dagster import code_location
-from sacnn_dagster.assets.monthly import FAILED_MONTHS, materialize_months
-from sacnn_dagster.backfill import DaemonForInstance, ProgressBar, follow
-from sacnn_dagster.code_location import build_definitions
-from sacnn_dagster.core.download import AuthenticationError, DownloadError, RemoteFileNotFound, RetriesExhausted
-from sacnn_dagster.core.months import month_range
-from sacnn_dagster.core.transient import is_transient
-from sacnn_dagster.runner import INSTANCE_YAML
+from sacnn_dagster.cli.backfill import DaemonForInstance, ProgressBar, follow
+from sacnn_dagster.cli.run import INSTANCE_YAML
+from sacnn_dagster.config.months import month_range
+from sacnn_dagster.defs import code_location
+from sacnn_dagster.defs.assets.monthly import FAILED_MONTHS, materialize_months
+from sacnn_dagster.defs.code_location import build_definitions
+from sacnn_dagster.io.download import AuthenticationError, DownloadError, RemoteFileNotFound, RetriesExhausted
+from sacnn_dagster.io.transient import is_transient
 from tests.servers.eog import TILED, TreeServer, eog_tree
 
 SCRIPT = shutil.which("sacnn-dagster", path=str(Path(sys.executable).parent)) or "sacnn-dagster"
-MONTHLY = ["ntl_composite", "ntl_clean", "factories", "factory_patches", "gvio_estimate", "gvio_grid",
-           "gvio_by_district"]
+MONTHLY = [
+    "ntl_composite",
+    "ntl_clean",
+    "factories",
+    "factory_patches",
+    "gvio_estimate",
+    "gvio_grid",
+    "gvio_by_district",
+]
 DEFINITIONS = str(Path(code_location.__file__).with_name("definitions.py"))
 #: One more than the downloader's retries (4): its last try gives up, and the step fails as transient.
 DOWNLOADER_ATTEMPTS = 5
@@ -53,8 +60,14 @@ def composite_path(files: dict[str, bytes], month: str) -> str:
 
 def backfill(*args: str, tmp: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "DAGSTER_HOME": str(tmp / "home"), "SACNN_CACHE": str(tmp / "cache")}
-    return subprocess.run([SCRIPT, "backfill", "--region", "region", "--storage", "out", *args], cwd=tmp, env=env,
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [SCRIPT, "backfill", "--region", "region", "--storage", "out", *args],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def gets(server: TreeServer, path: str) -> list[int]:
@@ -126,8 +139,11 @@ def test_a_backfill_survives_a_broken_month_retries_a_transient_one_and_reruns_t
             assert instance.get_materialized_partitions(dg.AssetKey(asset)) == set(months), asset
         # what it ran: that month's partitions only (and the model retrained with it)
         partitioned = {
-            (run.asset_selection and tuple(sorted(k.to_user_string() for k in run.asset_selection)),
-             run.tags.get("dagster/asset_partition_range_start"), run.tags.get("dagster/asset_partition_range_end"))
+            (
+                run.asset_selection and tuple(sorted(k.to_user_string() for k in run.asset_selection)),
+                run.tags.get("dagster/asset_partition_range_start"),
+                run.tags.get("dagster/asset_partition_range_end"),
+            )
             for run in instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": latest.backfill_id}))
             if run.tags.get("dagster/asset_partition_range_start")
         }
@@ -154,13 +170,17 @@ def test_materialize_all_from_the_ui_is_an_asset_backfill_that_finishes(small_de
     monkeypatch.setenv("SACNN_STORAGE", str(storage))
     graph = build_definitions(small_demo_region, str(storage)).resolve_asset_graph()
     keys = sorted(graph.materializable_asset_keys)
-    with dg.DagsterInstance.from_config(str(home)) as instance, DaemonForInstance(
-        instance, small_demo_region, str(storage), echo=lambda _: None
-    ) as daemon:
+    with (
+        dg.DagsterInstance.from_config(str(home)) as instance,
+        DaemonForInstance(instance, small_demo_region, str(storage), echo=lambda _: None) as daemon,
+    ):
         daemon.ensure()
         with define_out_of_process_context(DEFINITIONS, None, instance) as ui:
-            answer = execute_dagster_graphql(ui, LAUNCH_PARTITION_BACKFILL, {"params": {
-                "assetSelection": [{"path": key.path} for key in keys], "allPartitions": True}})
+            answer = execute_dagster_graphql(
+                ui,
+                LAUNCH_PARTITION_BACKFILL,
+                {"params": {"assetSelection": [{"path": key.path} for key in keys], "allPartitions": True}},
+            )
         launched = answer.data["launchPartitionBackfill"]
         assert launched["__typename"] == "LaunchBackfillSuccess", launched
         outcome = follow(instance, graph, launched["backfillId"], ProgressBar(io.StringIO()), daemon)
@@ -172,16 +192,18 @@ def test_materialize_all_from_the_ui_is_an_asset_backfill_that_finishes(small_de
             assert instance.get_latest_materialization_event(dg.AssetKey(asset)) is not None, asset
         # the single-run backfill policies: each stage is one run over the whole range, not a run per month
         runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": launched["backfillId"]}))
-        ranges = {(r.tags.get(ASSET_PARTITION_RANGE_START_TAG), r.tags.get(ASSET_PARTITION_RANGE_END_TAG))
-                  for r in runs}
+        ranges = {
+            (r.tags.get(ASSET_PARTITION_RANGE_START_TAG), r.tags.get(ASSET_PARTITION_RANGE_END_TAG)) for r in runs
+        }
         assert ranges <= {(min(months), max(months)), (None, None)} and len(runs) <= 5
     assert (storage / "evaluation" / "summary.json").is_file()
 
 
 def check_failure_visible(instance: dg.DagsterInstance, backfill_id: str, month: str) -> None:
     """The failed run of the backfill holds the step failure naming the month, with its cause."""
-    (run,) = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill_id},
-                                              statuses=[dg.DagsterRunStatus.FAILURE]))
+    (run,) = instance.get_runs(
+        dg.RunsFilter(tags={"dagster/backfill": backfill_id}, statuses=[dg.DagsterRunStatus.FAILURE])
+    )
     (record,) = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records
     event = record.event_log_entry.dagster_event
     assert event.step_key == "ntl_composite"
@@ -192,8 +214,9 @@ def check_failure_visible(instance: dg.DagsterInstance, backfill_id: str, month:
 
 def check_retried(instance: dg.DagsterInstance, backfill_id: str) -> None:
     """The composite step of the failed backfill ran twice: a transient failure, then Dagster's retry."""
-    (run,) = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill_id},
-                                              statuses=[dg.DagsterRunStatus.FAILURE]))
+    (run,) = instance.get_runs(
+        dg.RunsFilter(tags={"dagster/backfill": backfill_id}, statuses=[dg.DagsterRunStatus.FAILURE])
+    )
     retries = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_UP_FOR_RETRY).records
     assert [r.event_log_entry.dagster_event.step_key for r in retries] == ["ntl_composite"]
     error = retries[0].event_log_entry.dagster_event.event_specific_data.error
@@ -243,8 +266,12 @@ def test_the_month_loop_fails_only_the_bad_month_and_retries_only_transient_erro
     def monthly(context: dg.AssetExecutionContext) -> None:
         materialize_months(context, work)
 
-    result = dg.materialize([monthly], instance=instance, raise_on_error=False,
-                            tags={ASSET_PARTITION_RANGE_START_TAG: "2020-01", ASSET_PARTITION_RANGE_END_TAG: "2020-04"})
+    result = dg.materialize(
+        [monthly],
+        instance=instance,
+        raise_on_error=False,
+        tags={ASSET_PARTITION_RANGE_START_TAG: "2020-01", ASSET_PARTITION_RANGE_END_TAG: "2020-04"},
+    )
     assert not result.success
     assert calls == ["2020-01", flaky] + ["2020-01", flaky, bad, "2020-04"]
     (failure,) = [e for e in result.all_events if e.is_step_failure]

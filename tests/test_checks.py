@@ -12,10 +12,11 @@ import rasterio
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
 
-from sacnn_dagster import checks
-from sacnn_dagster.code_location import FEATURES_JOB, build_definitions
-from sacnn_dagster.core import quality
-from sacnn_dagster.core.eog_names import parse_composite_name
+from sacnn_dagster.config.limits import Limits
+from sacnn_dagster.defs import checks
+from sacnn_dagster.defs.code_location import FEATURES_JOB, build_definitions
+from sacnn_dagster.nightlights.eog_names import parse_composite_name
+from sacnn_dagster.quality import verdicts as quality
 
 PARTITION_STATUSES = """
 query ($path: [String!]!) {
@@ -56,10 +57,16 @@ def evaluations(instance, key: dg.AssetCheckKey) -> dict[str | None, dict]:
     out = {}
     for record in instance.event_log_storage.get_asset_check_execution_history(key, limit=1000):
         evaluation = record.event.dagster_event.event_specific_data
-        out.setdefault(record.partition, {
-            "passed": evaluation.passed, "severity": evaluation.severity, "blocking": evaluation.blocking,
-            "description": evaluation.description, **{k: v.value for k, v in evaluation.metadata.items()},
-        })
+        out.setdefault(
+            record.partition,
+            {
+                "passed": evaluation.passed,
+                "severity": evaluation.severity,
+                "blocking": evaluation.blocking,
+                "description": evaluation.description,
+                **{k: v.value for k, v in evaluation.metadata.items()},
+            },
+        )
     return out
 
 
@@ -83,7 +90,7 @@ def test_every_check_passes_on_every_month_of_the_demo(checked_demo):
     assert 0 < evaluations(instance, checks.COMPOSITE_COVERAGE.key())["2020-03"]["share_observed"] <= 1
     counts = evaluations(instance, checks.FACTORY_COUNT.key())
     assert counts["2020-05"]["snapshot"] == "2020-05" and counts["2020-05"]["previous_snapshot"] == "2019-07"
-    assert 0 < counts["2020-05"]["relative_change"] <= quality.Limits().max_factory_count_change
+    assert 0 < counts["2020-05"]["relative_change"] <= Limits().max_factory_count_change
     assert counts["2019-07"]["previous_month"] is None  # the first month has nothing to compare with
     patches = evaluations(instance, checks.PATCHES_COMPLETE.key())["2021-12"]
     assert patches["factories"] == patches["patch_rows"] > 100 and patches["factories_without_patch"] == 0
@@ -98,8 +105,8 @@ def test_every_check_passes_on_every_month_of_the_demo(checked_demo):
 def test_heldout_r2_is_checked_after_retraining(checked_demo):
     instance, _ = checked_demo
     r2 = evaluations(instance, dg.AssetCheckKey(dg.AssetKey("model_evaluation"), checks.HELDOUT_R2.name))[None]
-    assert r2["passed"] and r2["floor"] == quality.Limits().r2_floor
-    assert r2["time_held_out_labels"] == 12 and r2["time_r2"] >= quality.Limits().r2_floor
+    assert r2["passed"] and r2["floor"] == Limits().r2_floor
+    assert r2["time_held_out_labels"] == 12 and r2["time_r2"] >= Limits().r2_floor
     assert r2["random_held_out_labels"] < quality.MIN_HELD_OUT_LABELS  # reported, not judged
     assert "sacnn held-out R²: time" in r2["description"]
 
@@ -139,7 +146,8 @@ def test_blocking_check_stops_downstream_in_the_same_run(small_demo_region, tmp_
     reprocess(region, "2019-09", fill_block)
     defs = build_definitions(region, str(tmp_path / "out"))
     result = defs.resolve_job_def(FEATURES_JOB).execute_in_process(
-        instance=instance, raise_on_error=False,
+        instance=instance,
+        raise_on_error=False,
         tags={ASSET_PARTITION_RANGE_START_TAG: "2019-08", ASSET_PARTITION_RANGE_END_TAG: "2019-10"},
     )
     assert not result.success

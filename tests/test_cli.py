@@ -14,8 +14,8 @@ import pytest
 import rasterio
 import yaml
 
-from sacnn_dagster.core.eog_names import parse_composite_name
-from sacnn_dagster.core.months import month_range
+from sacnn_dagster.config.months import month_range
+from sacnn_dagster.nightlights.eog_names import parse_composite_name
 
 SCRIPT = shutil.which("sacnn-dagster", path=str(Path(sys.executable).parent)) or "sacnn-dagster"
 
@@ -41,8 +41,19 @@ def test_demo_command_builds_and_materializes_every_month(tmp_path):
     check_estimates_grids_and_evaluation(tmp_path / "out", months, home, out.stdout)
 
     # a second `demo` reuses the region; `run` over a sub-range works; a month with no composite is reported
-    again = cli("run", "--region", "region", "--storage", "out", "--start", months[1], "--end", months[2],
-                cwd=tmp_path, home=home)
+    again = cli(
+        "run",
+        "--region",
+        "region",
+        "--storage",
+        "out",
+        "--start",
+        months[1],
+        "--end",
+        months[2],
+        cwd=tmp_path,
+        home=home,
+    )
     assert again.returncode == 0 and "2 month(s)" in again.stdout
 
     # a broken composite fails its month only: non-zero exit, the real cause named, other months complete
@@ -94,6 +105,15 @@ def test_bad_arguments_and_missing_region(tmp_path):
 
 
 def test_reversed_range_is_an_error(small_demo_region, tmp_path):
-    out = cli("run", "--region", str(small_demo_region), "--start", "2021-03", "--end", "2020-01",
-              cwd=tmp_path, home=tmp_path / "home")
+    out = cli(
+        "run",
+        "--region",
+        str(small_demo_region),
+        "--start",
+        "2021-03",
+        "--end",
+        "2020-01",
+        cwd=tmp_path,
+        home=tmp_path / "home",
+    )
     assert out.returncode == 2 and "--start 2021-03 is after --end 2020-01" in out.stderr

@@ -12,7 +12,7 @@ ROOT = Path(__file__).parents[1]
 
 
 def test_definitions_load_for_a_region(small_demo_region, tmp_path):
-    from sacnn_dagster.code_location import build_definitions
+    from sacnn_dagster.defs.code_location import build_definitions
 
     defs = build_definitions(small_demo_region, str(tmp_path / "out"))
     dg.Definitions.validate_loadable(defs)
@@ -28,17 +28,25 @@ def test_definitions_load_for_a_region(small_demo_region, tmp_path):
 
 def test_definitions_module_reads_sacnn_region(small_demo_region, tmp_path):
     (tmp_path / "home").mkdir()
-    env = {**os.environ, "SACNN_REGION": str(small_demo_region), "SACNN_STORAGE": str(tmp_path / "out"),
-           "DAGSTER_HOME": str(tmp_path / "home")}
+    env = {
+        **os.environ,
+        "SACNN_REGION": str(small_demo_region),
+        "SACNN_STORAGE": str(tmp_path / "out"),
+        "DAGSTER_HOME": str(tmp_path / "home"),
+    }
     out = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_missing_region_is_a_clear_error(tmp_path):
-    from sacnn_dagster.code_location import build_definitions
+    from sacnn_dagster.defs.code_location import build_definitions
 
     try:
         build_definitions(tmp_path / "nowhere")

@@ -5,7 +5,7 @@ import dagster as dg
 import numpy as np
 import rasterio
 
-from sacnn_dagster.runner import run_region
+from sacnn_dagster.cli.run import run_region
 
 
 def latest_metadata(instance, asset, month):

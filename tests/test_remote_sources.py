@@ -23,17 +23,16 @@ import pytest
 import rasterio
 import shapely
 import yaml
-
 from black_marble_files import TileSpec, write_tile
-from sacnn_dagster.core.black_marble_tiles import TILE_PIXELS, month_doy
-from sacnn_dagster.core.grid import BLACK_MARBLE_ORIGIN, EOG_RES
-from sacnn_dagster.core.input_folder import LocalFolder
-from sacnn_dagster.core.nightlight_source import EogNamedSource
-from sacnn_dagster.core.region import load_region
-from sacnn_dagster.demo import DemoSpec, make_demo_region
 
-from sacnn_dagster.core.download import AuthenticationError
-from sacnn_dagster.runner import RunReport, run_region
+from sacnn_dagster.cli.run import RunReport, run_region
+from sacnn_dagster.config.region import load_region
+from sacnn_dagster.demo import DemoSpec, make_demo_region
+from sacnn_dagster.geo.grid import BLACK_MARBLE_ORIGIN, EOG_RES
+from sacnn_dagster.io.download import AuthenticationError
+from sacnn_dagster.io.input_folder import LocalFolder
+from sacnn_dagster.nightlights.black_marble_tiles import TILE_PIXELS, month_doy
+from sacnn_dagster.nightlights.source import EogNamedSource
 from tests.servers.eog import TOKEN_PATH, TreeServer, eog_tree
 from tests.servers.laads import LaadsServer
 from tests.servers.s3 import SECRET_KEY
@@ -91,14 +90,19 @@ def local_run(materialized_small_demo):
     return materialized_small_demo.storage, materialized_small_demo.months_estimated
 
 
-def test_eog_over_https_with_a_token_gives_the_local_grids(small_demo_region, local_run, tmp_path, monkeypatch,
-                                                          capfd):
-    files = {**eog_tree(small_demo_region / "nightlights"),
-             **{f"pois/{p.name}": p.read_bytes() for p in (small_demo_region / "pois").iterdir()}}
+def test_eog_over_https_with_a_token_gives_the_local_grids(small_demo_region, local_run, tmp_path, monkeypatch, capfd):
+    files = {
+        **eog_tree(small_demo_region / "nightlights"),
+        **{f"pois/{p.name}": p.read_bytes() for p in (small_demo_region / "pois").iterdir()},
+    }
     with TreeServer(files, protected="nighttime_light", tokens=(TOKEN,), users={"alice": PASSWORD}) as server:
-        region = region_copy(small_demo_region, tmp_path / "region", ("nightlights", "pois"),
-                             nightlights={"source": "eog", "url": f"{server.url}/nighttime_light"},
-                             pois=f"{server.url}/pois/")
+        region = region_copy(
+            small_demo_region,
+            tmp_path / "region",
+            ("nightlights", "pois"),
+            nightlights={"source": "eog", "url": f"{server.url}/nighttime_light"},
+            pois=f"{server.url}/pois/",
+        )
         monkeypatch.setenv("SACNN_CACHE", str(tmp_path / "cache"))
         monkeypatch.setenv("EOG_TOKEN", TOKEN)
         lines: list[str] = []
@@ -111,7 +115,8 @@ def test_eog_over_https_with_a_token_gives_the_local_grids(small_demo_region, lo
         local_out, months = local_run
         assert report.months_estimated == months
         assert grids(lambda k: (tmp_path / "out" / k).read_bytes(), months) == grids(
-            lambda k: (local_out / k).read_bytes(), months)
+            lambda k: (local_out / k).read_bytes(), months
+        )
 
         # a password grant with a wrong password: refused before any run starts, naming the variables
         monkeypatch.delenv("EOG_TOKEN")
@@ -129,12 +134,13 @@ def test_eog_over_https_with_a_token_gives_the_local_grids(small_demo_region, lo
         assert_nowhere(secret, folders=[tmp_path / "home", tmp_path / "home2", tmp_path / "out"], texts=texts)
 
 
-def test_everything_on_s3_gives_the_local_grids(small_demo_region, local_run, s3_bucket, tmp_path, monkeypatch,
-                                               capfd):
+def test_everything_on_s3_gives_the_local_grids(small_demo_region, local_run, s3_bucket, tmp_path, monkeypatch, capfd):
     for folder in ("nightlights", "pois", "statistics"):
         s3_bucket.upload(small_demo_region / folder, f"inputs/{folder}")
     region = region_copy(
-        small_demo_region, tmp_path / "region", ("nightlights", "pois", "statistics"),
+        small_demo_region,
+        tmp_path / "region",
+        ("nightlights", "pois", "statistics"),
         nightlights={"source": "s3", "url": s3_bucket.url("inputs/nightlights")},
         pois=s3_bucket.url("inputs/pois"),
         statistics=s3_bucket.url("inputs/statistics/gvio_monthly.csv"),
@@ -150,10 +156,11 @@ def test_everything_on_s3_gives_the_local_grids(small_demo_region, local_run, s3
     # every output landed on S3 in the same layout as on local disk, and nothing locally
     local_out, months = local_run
     local_keys = sorted(p.relative_to(local_out).as_posix() for p in local_out.rglob("*") if p.is_file())
-    assert [k[len("out/"):] for k in s3_bucket.keys("out")] == local_keys
+    assert [k[len("out/") :] for k in s3_bucket.keys("out")] == local_keys
     assert not (tmp_path / "region" / "sacnn-output").exists()
     assert grids(lambda k: s3_bucket.fs.cat_file(f"{s3_bucket.name}/out/{k}"), months) == grids(
-        lambda k: (local_out / k).read_bytes(), months)
+        lambda k: (local_out / k).read_bytes(), months
+    )
 
     captured = capfd.readouterr()
     texts = [*lines, captured.out, captured.err, *instance_texts(tmp_path / "home")]
@@ -193,8 +200,12 @@ def test_black_marble_tiles_give_the_local_grids(black_marble_region, tmp_path, 
     root = tmp_path / "laads"
     n_months = publish_as_black_marble(black_marble_region, root / "archive/allData/5200/VNP46A3")
     with LaadsServer(root, EARTHDATA_TOKEN) as server:
-        region = region_copy(black_marble_region, tmp_path / "region", ("nightlights",),
-                             nightlights={"source": "blackmarble", "url": server.archive_url()})
+        region = region_copy(
+            black_marble_region,
+            tmp_path / "region",
+            ("nightlights",),
+            nightlights={"source": "blackmarble", "url": server.archive_url()},
+        )
         monkeypatch.setenv("SACNN_CACHE", str(tmp_path / "cache"))
         monkeypatch.setenv("EARTHDATA_TOKEN", EARTHDATA_TOKEN)
         lines: list[str] = []
@@ -207,8 +218,10 @@ def test_black_marble_tiles_give_the_local_grids(black_marble_region, tmp_path, 
     months = reference.months_estimated
     assert report.months_estimated == months and len(months) == n_months
     for month in months:
-        with rasterio.open(tmp_path / "out" / f"gvio_grid/{month}.tif") as got, \
-                rasterio.open(tmp_path / "local" / f"gvio_grid/{month}.tif") as want:
+        with (
+            rasterio.open(tmp_path / "out" / f"gvio_grid/{month}.tif") as got,
+            rasterio.open(tmp_path / "local" / f"gvio_grid/{month}.tif") as want,
+        ):
             np.testing.assert_array_equal(got.read(), want.read())
             assert got.transform.almost_equals(want.transform, precision=1e-9)
     captured = capfd.readouterr()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from datetime import UTC
 from pathlib import Path
 
 import dagster as dg
@@ -15,12 +16,12 @@ import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from dagster._core.test_utils import create_run_for_test
 
-from sacnn_dagster.code_location import build_definitions
-from sacnn_dagster.core.input_folder import LocalFolder
-from sacnn_dagster.core.source_scan import FolderIndex, MonthVersionWatcher, VersionCursor, run_key
-from sacnn_dagster.core.versions import code_digest, content_digest, range_data_version
-from sacnn_dagster.resources import CredentialsResource, RegionResource
-from sacnn_dagster.sensors import AUTOMATION_ENV, REASON_TAG, THEN_TAG, default_status
+from sacnn_dagster.defs.code_location import build_definitions
+from sacnn_dagster.defs.resources import CredentialsResource, RegionResource
+from sacnn_dagster.defs.sensors import AUTOMATION_ENV, REASON_TAG, THEN_TAG, default_status
+from sacnn_dagster.io.input_folder import LocalFolder
+from sacnn_dagster.versioning.source_scan import FolderIndex, MonthVersionWatcher, VersionCursor, run_key
+from sacnn_dagster.versioning.versions import code_digest, content_digest, range_data_version
 
 REPROCESSED_STAMP = "c209912312359"
 
@@ -156,8 +157,8 @@ def test_range_data_version_is_the_month_version_when_shared_and_a_digest_otherw
 
 def test_code_digest_follows_core_imports(tmp_path):
     # statistics.py imports pois.py (for decoding): a change to either is a change of the statistics code
-    assert code_digest("statistics") != code_digest("statistics", "cleaning")
-    assert code_digest("statistics") == code_digest("statistics", "pois")
+    assert code_digest("features.statistics") != code_digest("features.statistics", "features.cleaning")
+    assert code_digest("features.statistics") == code_digest("features.statistics", "features.pois")
     assert code_digest("models") == code_digest("models", "models.suite", "evaluation")
     with pytest.raises(ValueError, match="no_such_module"):
         code_digest("no_such_module")
@@ -234,7 +235,9 @@ def test_nightlight_sensor_leaves_months_in_progress_for_later(region, instance,
     versions = RegionResource(path=str(region), credentials=CredentialsResource()).nightlights.available_months()
     report_built(instance, "ntl_composite", list(versions), lambda m: {"version": versions[m]})
     create_run_for_test(
-        instance, job_name="monthly_features", status=dg.DagsterRunStatus.STARTED,
+        instance,
+        job_name="monthly_features",
+        status=dg.DagsterRunStatus.STARTED,
         tags={ASSET_PARTITION_RANGE_START_TAG: "2021-01", ASSET_PARTITION_RANGE_END_TAG: "2021-03"},
     )
     reprocess(region, "2021-02")
@@ -293,16 +296,17 @@ def test_statistics_sensor_sees_a_revised_value_not_a_touched_file(region, insta
 
 
 def test_monthly_catch_up_requests_what_is_not_built_in_its_current_version(region, instance, tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     defs = build_definitions(region, str(tmp_path / "out"))
     versions = RegionResource(path=str(region), credentials=CredentialsResource()).nightlights.available_months()
     built = [m for m in versions if m != "2020-06"]  # a month whose run failed
     report_built(instance, "ntl_composite", built, lambda m: {"version": "older" if m == "2021-02" else versions[m]})
     report_built(instance, "factory_patches", built, lambda m: {})
-    first_of_month = datetime(2026, 12, 1, 6, tzinfo=timezone.utc)
-    with dg.build_schedule_context(instance=instance, resources=resources(region),
-                                   scheduled_execution_time=first_of_month) as context:
+    first_of_month = datetime(2026, 12, 1, 6, tzinfo=UTC)
+    with dg.build_schedule_context(
+        instance=instance, resources=resources(region), scheduled_execution_time=first_of_month
+    ) as context:
         requests = defs.resolve_schedule_def("monthly_catch_up")(context)
     assert stretches(requests) == [("2020-06", "2020-06"), ("2021-02", "2021-02")]
     assert all(r.tags[THEN_TAG] == "estimate" and r.run_key.endswith("#2026-12-01") for r in requests)

@@ -22,8 +22,8 @@ from dagster._core.scheduler.instigation import InstigatorType, TickStatus
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from test_sensors import composite_files, reprocess
 
-from sacnn_dagster.runner import INSTANCE_YAML, run_region
-from sacnn_dagster.sensors import AUTOMATION_ENV, INTERVAL_ENV, REASON_TAG
+from sacnn_dagster.cli.run import INSTANCE_YAML, run_region
+from sacnn_dagster.defs.sensors import AUTOMATION_ENV, INTERVAL_ENV, REASON_TAG
 
 ROOT = Path(__file__).parents[1]
 DAEMON = Path(sys.executable).parent / "dagster-daemon"
@@ -31,16 +31,26 @@ DAEMON = Path(sys.executable).parent / "dagster-daemon"
 LATE = ("2021-12", "2020-03")
 REPROCESSED = "2019-09"
 SOURCE_SENSORS = ("nightlight_sensor", "poi_sensor", "statistics_sensor")
-MONTHLY_ASSETS = ("ntl_composite", "ntl_clean", "factories", "factory_patches", "gvio_estimate", "gvio_grid",
-                  "gvio_by_district")
+MONTHLY_ASSETS = (
+    "ntl_composite",
+    "ntl_clean",
+    "factories",
+    "factory_patches",
+    "gvio_estimate",
+    "gvio_grid",
+    "gvio_by_district",
+)
 # The queue hands runs to the launcher every second instead of every five: seconds saved per chained run.
-TEST_INSTANCE_YAML = INSTANCE_YAML + """\
+TEST_INSTANCE_YAML = (
+    INSTANCE_YAML
+    + """\
 run_coordinator:
   module: dagster.core.run_coordinator
   class: QueuedRunCoordinator
   config:
     dequeue_interval_seconds: 1
 """
+)
 #: Seconds without a new or unfinished run after which the daemon is taken to have done all it will do:
 #: more than two sensor-daemon iterations (at least 5 s each), so a chained sensor has had its turn.
 QUIET_S = 12
@@ -68,13 +78,25 @@ class Automation:
             "load_from:\n  - python_module:\n      module_name: sacnn_dagster.definitions\n"
             f"      working_directory: {ROOT}\n      location_name: sacnn_dagster\n"
         )
-        env = {**os.environ, "DAGSTER_HOME": str(self.home), "SACNN_REGION": str(self.region),
-               "SACNN_STORAGE": str(self.storage), INTERVAL_ENV: "1", AUTOMATION_ENV: "running"}
+        env = {
+            **os.environ,
+            "DAGSTER_HOME": str(self.home),
+            "SACNN_REGION": str(self.region),
+            "SACNN_STORAGE": str(self.storage),
+            INTERVAL_ENV: "1",
+            AUTOMATION_ENV: "running",
+        }
         started = time.time()
         with self.log.open("a") as log:
             # its own process group: stopping it stops its code server and run workers, and nothing else
-            self.daemon = subprocess.Popen([str(DAEMON), "run", "-w", str(workspace)], cwd=self.root, env=env,
-                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.daemon = subprocess.Popen(
+                [str(DAEMON), "run", "-w", str(workspace)],
+                cwd=self.root,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.wait_until(lambda: len(self.ticks("nightlight_sensor", after=started)) >= 1, "the first sensor tick")
 
     def stop(self) -> None:
@@ -135,8 +157,11 @@ class Automation:
         """asset -> partition ("" for an unpartitioned asset) -> storage id of its latest materialization."""
         out = {}
         for asset in MONTHLY_ASSETS:
-            out[asset] = dict(self.instance.get_latest_storage_id_by_partition(
-                dg.AssetKey(asset), dg.DagsterEventType.ASSET_MATERIALIZATION))
+            out[asset] = dict(
+                self.instance.get_latest_storage_id_by_partition(
+                    dg.AssetKey(asset), dg.DagsterEventType.ASSET_MATERIALIZATION
+                )
+            )
         for asset in ("gvio_model", "model_evaluation"):
             records = self.instance.fetch_materializations(dg.AssetKey(asset), limit=1).records
             out[asset] = {"": records[0].storage_id} if records else {}
@@ -144,8 +169,10 @@ class Automation:
 
 
 def summary(runs: list[dg.DagsterRun]) -> list[tuple[str, str | None, str | None]]:
-    return [(r.job_name, r.tags.get(ASSET_PARTITION_RANGE_START_TAG), r.tags.get(ASSET_PARTITION_RANGE_END_TAG))
-            for r in runs]
+    return [
+        (r.job_name, r.tags.get(ASSET_PARTITION_RANGE_START_TAG), r.tags.get(ASSET_PARTITION_RANGE_END_TAG))
+        for r in runs
+    ]
 
 
 def rebuilt(before: dict, after: dict) -> dict[str, list[str]]:
@@ -213,8 +240,10 @@ def test_a_reprocessed_file_reruns_that_month_only(automation):
     stamp = reprocess(automation.region, REPROCESSED)
     since = time.time()
     runs = automation.new_runs(since)
-    assert summary(runs) == [("monthly_features", REPROCESSED, REPROCESSED),
-                             ("monthly_outputs", REPROCESSED, REPROCESSED)]
+    assert summary(runs) == [
+        ("monthly_features", REPROCESSED, REPROCESSED),
+        ("monthly_outputs", REPROCESSED, REPROCESSED),
+    ]
     assert stamp in runs[0].tags["dagster/run_key"]
     assert rebuilt(before, automation.latest()) == {asset: [REPROCESSED] for asset in MONTHLY_ASSETS}
     record = automation.instance.fetch_materializations(
@@ -253,8 +282,11 @@ def test_a_new_statistics_value_retrains_and_estimates_every_month_again(automat
         f.write("2021-10,170.52,1602.64\n")  # the month the demo's statistics left out, published late
     since = time.time()
     runs = automation.new_runs(since)
-    assert summary(runs) == [("retrain_model", None, None), ("monthly_outputs", "2019-07", "2021-12"),
-                             ("evaluate_model", None, None)], automation.report()
+    assert summary(runs) == [
+        ("retrain_model", None, None),
+        ("monthly_outputs", "2019-07", "2021-12"),
+        ("evaluate_model", None, None),
+    ], automation.report()
     assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs), automation.report()
     assert model_version() != old_version
     estimates = automation.instance.fetch_materializations(dg.AssetKey("gvio_estimate"), limit=30).records
@@ -262,6 +294,9 @@ def test_a_new_statistics_value_retrains_and_estimates_every_month_again(automat
     assert {r.asset_materialization.metadata["model_version"].value for r in estimates} == {model_version()}
     every_month = sorted(before["gvio_estimate"])
     assert rebuilt(before, automation.latest()) == {
-        "gvio_model": [""], "gvio_estimate": every_month, "gvio_grid": every_month, "gvio_by_district": every_month,
+        "gvio_model": [""],
+        "gvio_estimate": every_month,
+        "gvio_grid": every_month,
+        "gvio_by_district": every_month,
         "model_evaluation": [""],
     }

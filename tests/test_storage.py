@@ -10,19 +10,25 @@ import pandas as pd
 import pytest
 import yaml
 
-from sacnn_dagster.code_location import REFERENCE_JOB, build_definitions
-from sacnn_dagster.layout import STATISTICS_FILE
-from sacnn_dagster.resources import CredentialsResource
-from sacnn_dagster.storage import (
+from sacnn_dagster.defs.code_location import REFERENCE_JOB, build_definitions
+from sacnn_dagster.defs.resources import CredentialsResource
+from sacnn_dagster.defs.storage import (
     LocalOutputStorage,
     S3OutputStorage,
     endpoint_url_from_environment,
     output_storage,
 )
+from sacnn_dagster.io.layout import STATISTICS_FILE
 from tests.servers.s3 import ACCESS_KEY, SECRET_KEY
 
-KEYS = ["gvio_model/v1/registry.json", "gvio_model/v1/sacnn/weights.pt", "ntl_clean/2020-01.tif",
-        "ntl_clean/2020-02.tif", "ntl_clean_extra/2020-01.tif", "evaluation/summary.json"]
+KEYS = [
+    "gvio_model/v1/registry.json",
+    "gvio_model/v1/sacnn/weights.pt",
+    "ntl_clean/2020-01.tif",
+    "ntl_clean/2020-02.tif",
+    "ntl_clean_extra/2020-01.tif",
+    "evaluation/summary.json",
+]
 
 
 @pytest.fixture
@@ -43,8 +49,11 @@ def test_write_read_exists_list_roundtrip(store, s3_bucket):
     assert store.exists(key) and not store.exists("ntl_clean")
     with store.reading(key) as path:
         assert path.read_bytes() == b"pixels" and path.suffix == ".tif"
-    with pytest.raises(FileNotFoundError, match=rf"s3://{s3_bucket.name}/runs/demo/ntl_clean/2020-02.tif .*"
-                                                "materialize its asset for this month first"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=rf"s3://{s3_bucket.name}/runs/demo/ntl_clean/2020-02.tif .*"
+        "materialize its asset for this month first",
+    ):
         with store.reading("ntl_clean/2020-02.tif"):
             pass
 
@@ -80,7 +89,9 @@ def test_same_layout_as_local_storage(store, tmp_path):
     store.put_folder(source, "gvio_model/v2")
     with store.fetched_folder("gvio_model/v2") as fetched:
         assert sorted(p.relative_to(fetched).as_posix() for p in fetched.rglob("*") if p.is_file()) == [
-            "registry.json", "rf/forest.pkl"]
+            "registry.json",
+            "rf/forest.pkl",
+        ]
         assert (fetched / "rf" / "forest.pkl").read_bytes() == b"\x00trees"
 
 
@@ -97,10 +108,13 @@ def test_endpoint_from_the_environment(monkeypatch):
 
 
 def test_storage_signs_with_the_environment_keys_outside_a_run(s3_bucket):
-    """runner.py reads statistics and the evaluation through `defs.resources["storage"]`, outside a run,
+    """cli/run.py reads statistics and the evaluation through `defs.resources["storage"]`, outside a run,
     where Dagster has not resolved the EnvVars."""
-    store = S3OutputStorage(root=s3_bucket.url("out"), credentials=CredentialsResource.from_environment(),
-                            endpoint_url=s3_bucket.endpoint_url)
+    store = S3OutputStorage(
+        root=s3_bucket.url("out"),
+        credentials=CredentialsResource.from_environment(),
+        endpoint_url=s3_bucket.endpoint_url,
+    )
     assert store.fs.key == ACCESS_KEY
 
 

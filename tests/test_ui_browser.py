@@ -20,6 +20,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from conftest import ARTIFACTS
 from PIL import Image
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
@@ -28,8 +29,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import ARTIFACTS
-from sacnn_dagster.code_location import OWNER, build_definitions
+from sacnn_dagster.defs.code_location import OWNER, build_definitions
 
 ROOT = Path(__file__).parents[1]
 DAGSTER = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
@@ -37,8 +37,15 @@ DAGSTER = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dag
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 # The network is closed here: no first-run, sync, update or QUIC traffic for the browser to wait on.
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1400,1000",
 ]
 MONTHS = 30  # DemoSpec.small(): 2019-07..2021-12
 #: Generous limits for a loaded 2-core machine: the waits end as soon as the page or the server is there.
@@ -57,12 +64,20 @@ def dagster_dev(materialized_small_demo, tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("dagster_dev") / "dagster_dev.log"
     materialized = materialized_small_demo
-    env = {**os.environ, "DAGSTER_HOME": str(materialized.home), "SACNN_REGION": str(materialized.region),
-           "SACNN_STORAGE": str(materialized.storage)}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(materialized.home),
+        "SACNN_REGION": str(materialized.region),
+        "SACNN_STORAGE": str(materialized.storage),
+    }
     with log.open("w") as out:
         process = subprocess.Popen(
             [DAGSTER, "dev", "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             # a test run started in the background inherits SIGINT ignored, and dagster dev would then
             # ignore the SIGINT (and SIGTERM) that stops it
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
@@ -124,19 +139,27 @@ def wait_for(driver, condition, what: str):
         return WebDriverWait(driver, WAIT_S).until(condition)
     except TimeoutException:
         shot = screenshot(driver, "ui_failure")
-        raise AssertionError(f"{what} not seen in {WAIT_S} s at {driver.current_url} (screenshot {shot}); "
-                             f"the page says:\n{page_text(driver)[:3000]}") from None
+        raise AssertionError(
+            f"{what} not seen in {WAIT_S} s at {driver.current_url} (screenshot {shot}); "
+            f"the page says:\n{page_text(driver)[:3000]}"
+        ) from None
 
 
 def open_markdown(driver, key: str, alt_start: str):
     """Click the '[Show Markdown]' of metadata entry `key` and return the picture the dialog shows."""
-    button = wait_for(driver, ec.element_to_be_clickable(
-        (By.XPATH, f"//*[normalize-space()='{key}']/following::a[normalize-space()='[Show Markdown]'][1]")
-    ), f"the [Show Markdown] of {key}")
+    button = wait_for(
+        driver,
+        ec.element_to_be_clickable(
+            (By.XPATH, f"//*[normalize-space()='{key}']/following::a[normalize-space()='[Show Markdown]'][1]")
+        ),
+        f"the [Show Markdown] of {key}",
+    )
     button.click()
-    return wait_for(driver, ec.visibility_of_element_located(
-        (By.CSS_SELECTOR, f"img[src^='data:image/png;base64,'][alt^='{alt_start}']")
-    ), f"a PNG picture '{alt_start}...'")
+    return wait_for(
+        driver,
+        ec.visibility_of_element_located((By.CSS_SELECTOR, f"img[src^='data:image/png;base64,'][alt^='{alt_start}']")),
+        f"a PNG picture '{alt_start}...'",
+    )
 
 
 def natural_width(driver, image) -> int:
@@ -146,8 +169,11 @@ def natural_width(driver, image) -> int:
 
 def test_grid_page_shows_every_month_materialized_and_the_months_map(dagster_dev, browser):
     browser.get(f"{dagster_dev}/assets/gvio_grid?view=partitions&partition=2020-03")
-    wait_for(browser, ec.text_to_be_present_in_element((By.TAG_NAME, "body"), f"Materialized ({MONTHS})"),
-             f"Materialized ({MONTHS})")
+    wait_for(
+        browser,
+        ec.text_to_be_present_in_element((By.TAG_NAME, "body"), f"Materialized ({MONTHS})"),
+        f"Materialized ({MONTHS})",
+    )
     text = page_text(browser)
     assert "Missing (0)" in text and "Failed (0)" in text
     picture = open_markdown(browser, "preview", "GVIO 2020-03")

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sacnn_dagster.core.grid import Grid
 from sacnn_dagster.demo.geography import CELL_DEG, Geography
 from sacnn_dagster.demo.spec import CNY_DATES, DemoSpec, QuirkPlan, month_days, stream, year_month
+from sacnn_dagster.geo.grid import Grid
 
 #: Mean monthly output of one factory, 亿元: 3000 factories give a Shanghai-like ~3000 亿元 a month.
 MEAN_FACTORY_OUTPUT = 1.0

@@ -18,7 +18,18 @@ _STREET_INSET = 0.0003
 #: cos(31 deg): makes distances in degrees roughly isotropic at Shanghai's latitude.
 LNG_SCALE = 0.857
 
-MAINLAND_DISTRICT_NAMES = ("东滨新区", "西苑区", "南湖区", "北塘区", "中环区", "青浦湾区", "金桥区", "松林区", "嘉合区", "宝江区")
+MAINLAND_DISTRICT_NAMES = (
+    "东滨新区",
+    "西苑区",
+    "南湖区",
+    "北塘区",
+    "中环区",
+    "青浦湾区",
+    "金桥区",
+    "松林区",
+    "嘉合区",
+    "宝江区",
+)
 ISLAND_DISTRICT_NAME = "崇沙区"
 
 #: EULUC Level-2 classes of urban parcels by density tier: (codes, weights). Half of the suburban
@@ -126,9 +137,7 @@ def _districts(spec: DemoSpec, rng, mainland: Polygon, island: Polygon | None) -
     n_mainland = spec.n_districts
     candidates = _random_points_in(rng, mainland, mainland.bounds, 50 * n_mainland)
     seeds = _spaced(candidates, n_mainland, 0.8 * np.sqrt(mainland.area / n_mainland))
-    cells = shapely.voronoi_polygons(
-        shapely.multipoints(seeds), extend_to=box(*spec.bbox).buffer(1.0), ordered=True
-    )
+    cells = shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=box(*spec.bbox).buffer(1.0), ordered=True)
     geoms = [shapely.intersection(cell, mainland) for cell in shapely.get_parts(cells)]
     names = list(MAINLAND_DISTRICT_NAMES[:n_mainland])
     if len(names) < n_mainland:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sacnn_dagster.core.grid import Grid, lattice_window
 from sacnn_dagster.demo.economy import Factories
 from sacnn_dagster.demo.geography import LNG_SCALE, Geography
 from sacnn_dagster.demo.spec import DemoSpec, stream, year_month
+from sacnn_dagster.geo.grid import Grid, lattice_window
 
 #: Factory light per unit of output^0.6 (before the point spread), and the share of it left on when idle.
 FACTORY_LIGHT = 12.0

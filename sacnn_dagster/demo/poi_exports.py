@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sacnn_dagster.core.gcj02 import wgs84_to_gcj02
 from sacnn_dagster.demo.economy import Factories
 from sacnn_dagster.demo.geography import Geography
 from sacnn_dagster.demo.spec import DemoSpec, stream
+from sacnn_dagster.geo.gcj02 import wgs84_to_gcj02
 
 AMAP_FIELDS = ("id", "name", "type", "typecode", "address", "location", "pname", "cityname", "adname")
 FACTORY_TYPE = ("公司企业;工厂;工厂", "170300")
@@ -27,8 +27,26 @@ OTHER_TYPES = (
     ("公司企业;知名企业;知名企业", "170100", ("集团有限公司", "控股集团")),
 )
 _BRAND = tuple("华宏盛鑫达源泰恒丰瑞金永兴富天新嘉隆昌鸿德信诚广荣安佳东方明汇宝立通远升和正万中")
-_INDUSTRY = ("精密机械", "电子科技", "化工", "纺织", "食品", "汽车零部件", "塑料制品", "金属制品", "包装材料",
-             "印刷", "新材料", "医疗器械", "五金", "电器", "服装", "家具", "建材", "光电")
+_INDUSTRY = (
+    "精密机械",
+    "电子科技",
+    "化工",
+    "纺织",
+    "食品",
+    "汽车零部件",
+    "塑料制品",
+    "金属制品",
+    "包装材料",
+    "印刷",
+    "新材料",
+    "医疗器械",
+    "五金",
+    "电器",
+    "服装",
+    "家具",
+    "建材",
+    "光电",
+)
 _FACTORY_SUFFIX = ("厂", "有限公司", "制造有限公司", "实业有限公司")
 _DUPLICATE_NAME = ("(东门)", "(二期)", "(北区)", "分厂")
 #: Neighbouring cities (province, city, county, name prefix), by quadrant relative to the city centre.
@@ -144,8 +162,20 @@ def snapshot_rows(spec: DemoSpec, catalogue: pd.DataFrame, month: str, t: int) -
     exists = (catalogue.open_index <= t) & (t < catalogue.close_index)
     listed = catalogue[exists & (catalogue.is_factory | (rng.random(len(catalogue)) < 0.9))]
     location = [f"{x:.6f},{y:.6f}" for x, y in zip(listed.lng, listed.lat)]
-    rows = [list(r) for r in zip(listed.id, listed.name, listed.type, listed.typecode, listed.address,
-                                 location, listed.pname, listed.cityname, listed.adname)]
+    rows = [
+        list(r)
+        for r in zip(
+            listed.id,
+            listed.name,
+            listed.type,
+            listed.typecode,
+            listed.address,
+            location,
+            listed.pname,
+            listed.cityname,
+            listed.adname,
+        )
+    ]
 
     for k in rng.choice(len(rows), size=int(round(SHARE_DUPLICATE * len(rows))), replace=False):
         copy = list(rows[k])

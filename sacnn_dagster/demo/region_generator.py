@@ -25,7 +25,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from sacnn_dagster.core.grid import Grid, lattice_window
 from sacnn_dagster.demo.economy import Factories, place_factories, published_statistics, simulate_output, truth_grids
 from sacnn_dagster.demo.geography import Geography, build_geography, build_landuse
 from sacnn_dagster.demo.nightlights import build_scene, factory_light, render_month
@@ -39,6 +38,7 @@ from sacnn_dagster.demo.writers import (
     write_geojson,
     write_truth_grid,
 )
+from sacnn_dagster.geo.grid import Grid, lattice_window
 
 #: The older of the reprocessed month's two versions is this much dimmer than the right (newer) one.
 REPROCESSED_OLD_FACTOR = 0.9
@@ -90,13 +90,15 @@ def _stamp(month: str, rng, min_days: int, max_days: int) -> str:
     """A processing time stamp YYYYMMDDHHMM some days after the month's end."""
     y, m = year_month(month)
     end = datetime(y, m, month_days(month))
-    when = end + timedelta(days=int(rng.integers(min_days, max_days + 1)), hours=int(rng.integers(0, 24)),
-                           minutes=int(rng.integers(0, 60)))
+    when = end + timedelta(
+        days=int(rng.integers(min_days, max_days + 1)), hours=int(rng.integers(0, 24)), minutes=int(rng.integers(0, 60))
+    )
     return when.strftime("%Y%m%d%H%M")
 
 
-def _write_nightlights(folder: Path, spec: DemoSpec, plan: QuirkPlan, geo: Geography, factories: Factories,
-                       output: np.ndarray) -> None:
+def _write_nightlights(
+    folder: Path, spec: DemoSpec, plan: QuirkPlan, geo: Geography, factories: Factories, output: np.ndarray
+) -> None:
     months = spec.months
     grid = lattice_window(spec.raster_bounds, origin=spec.lattice_origin)
     scene = build_scene(spec, geo, factories, grid, len(months))
@@ -144,8 +146,15 @@ def _write_statistics(path: Path, spec: DemoSpec, plan: QuirkPlan, months: list[
     path.write_bytes(_csv_bytes(list(table.columns), table.itertuples(index=False)))
 
 
-def _write_validation(folder: Path, months: list[str], geo: Geography, truth: np.ndarray, grid: Grid,
-                      factories: Factories, poi_ids: np.ndarray) -> None:
+def _write_validation(
+    folder: Path,
+    months: list[str],
+    geo: Geography,
+    truth: np.ndarray,
+    grid: Grid,
+    factories: Factories,
+    poi_ids: np.ndarray,
+) -> None:
     """The truth: grids, monthly totals (exactly the grids' sums), annual district totals (pixel centre in
     district) for the calendar years the demo fully covers, and the factory list."""
     for t, month in enumerate(months):
@@ -178,8 +187,16 @@ def _write_validation(folder: Path, months: list[str], geo: Geography, truth: np
         _csv_bytes(
             ["id", "lng", "lat", "inside", "in_park", "capacity", "first_month", "last_month"],
             (
-                [poi_ids[k], repr(float(factories.lng[k])), repr(float(factories.lat[k])), int(factories.inside[k]),
-                 int(factories.in_park[k]), repr(float(factories.capacity[k])), first[k], last[k]]
+                [
+                    poi_ids[k],
+                    repr(float(factories.lng[k])),
+                    repr(float(factories.lat[k])),
+                    int(factories.inside[k]),
+                    int(factories.in_park[k]),
+                    repr(float(factories.capacity[k])),
+                    first[k],
+                    last[k],
+                ]
                 for k in range(len(factories))
             ),
         )

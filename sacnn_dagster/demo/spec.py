@@ -14,8 +14,8 @@ from datetime import date
 
 import numpy as np
 
-from sacnn_dagster.core.grid import EOG_ORIGIN
-from sacnn_dagster.core.months import month_range
+from sacnn_dagster.config.months import month_range
+from sacnn_dagster.geo.grid import EOG_ORIGIN
 
 #: Chinese New Year (first day of the lunar year) for the years a demo may cover.
 CNY_DATES = {
@@ -97,7 +97,8 @@ class DemoSpec:
     @classmethod
     def small(cls) -> DemoSpec:
         """A fast spec for tests: 0.30 x 0.25 degrees of the city's west, 150 factories, 2019-07..2021-12
-        (30 months: two Chinese New Years, two combined Jan-Feb releases, the 2020 shock, and enough labels for a 12-month time-ordered hold-out)."""
+        (30 months: two Chinese New Years, two combined Jan-Feb releases, the 2020 shock, and enough labels
+        for a 12-month time-ordered hold-out)."""
         return cls(
             name="demo-city-small",
             start="2019-07",
@@ -178,7 +179,8 @@ def plan_quirks(spec: DemoSpec) -> QuirkPlan:
     rng = stream(spec.seed, "quirks")
     # Plum-rain season: every June is cloudy, July half the time, now and then a winter month too.
     cloudy = [
-        m for m in months
+        m
+        for m in months
         if year_month(m)[1] == 6
         or (year_month(m)[1] == 7 and rng.random() < 0.5)
         or (year_month(m)[1] in (1, 12) and rng.random() < 0.15)

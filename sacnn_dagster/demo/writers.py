@@ -13,8 +13,8 @@ import geopandas as gpd
 import numpy as np
 from rasterio.io import MemoryFile
 
-from sacnn_dagster.core.grid import Grid
 from sacnn_dagster.demo.spec import year_month
+from sacnn_dagster.geo.grid import Grid
 
 #: Encodings of a month's composite at EOG.
 PLAIN, TILE_ARCHIVE, GLOBAL_GZIP = "tif", "tgz", "global-gz"
@@ -116,4 +116,3 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
 def write_truth_grid(path: Path, grid_values: np.ndarray, grid: Grid) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(geotiff_bytes(grid_values.astype(np.float32), grid, tags={"units": "亿元"}))
-

@@ -18,9 +18,9 @@ import rasterio
 import shapely
 import yaml
 
-from sacnn_dagster.core.gcj02 import wgs84_to_gcj02
-from sacnn_dagster.core.grid import EOG_RES, lattice_window
 from sacnn_dagster.demo import DemoSpec, make_demo_region, plan_quirks
+from sacnn_dagster.geo.gcj02 import wgs84_to_gcj02
+from sacnn_dagster.geo.grid import EOG_RES, lattice_window
 
 SPEC = DemoSpec.small()
 PLAN = plan_quirks(SPEC)
@@ -88,8 +88,14 @@ def test_same_seed_gives_identical_bytes(region, tmp_path):
 
 def test_region_yaml_and_vector_layers(region):
     cfg = yaml.safe_load((region / "region.yaml").read_text(encoding="utf-8"))
-    assert cfg == {"name": "demo-city-small", "start": SPEC.start, "end": SPEC.end, "poi_crs": "gcj02",
-                   "factory_typecodes": ["1703"], "buffer_m": 1500}
+    assert cfg == {
+        "name": "demo-city-small",
+        "start": SPEC.start,
+        "end": SPEC.end,
+        "poi_crs": "gcj02",
+        "factory_typecodes": ["1703"],
+        "buffer_m": 1500,
+    }
     boundary = gpd.read_file(region / "boundary.geojson")
     assert boundary.crs.to_epsg() == 4326
     np.testing.assert_allclose(boundary.total_bounds, SPEC.bbox, atol=1e-9)
@@ -168,8 +174,12 @@ def test_noaa20_month(region):
     y, m = PLAN.noaa20_month.split("-")
     assert {p.parent for p in files} == {region / "nightlights" / y / f"{y}{m}" / "NOAA-20" / "vcmcfg"}
     assert all(p.name.startswith("SVDNB_j01_") for p in files)
-    assert all(not p.name.startswith("SVDNB_j01_") for mo in SPEC.months if mo != PLAN.noaa20_month
-               for p in _month_files(region, mo))
+    assert all(
+        not p.name.startswith("SVDNB_j01_")
+        for mo in SPEC.months
+        if mo != PLAN.noaa20_month
+        for p in _month_files(region, mo)
+    )
 
 
 def test_rasters_sit_on_the_eog_lattice_and_cover_more_than_the_aoi(region):
@@ -189,7 +199,8 @@ def test_rasters_sit_on_the_eog_lattice_and_cover_more_than_the_aoi(region):
                     bw, bs, be, bn = ds.bounds
                     assert bw < w and bs < s and be > e and bn > n
                     assert (t.c, t.f, ds.width, ds.height) == pytest.approx(
-                        (expected.west, expected.north, expected.width, expected.height))
+                        (expected.west, expected.north, expected.width, expected.height)
+                    )
     truth_grid = lattice_window(SPEC.bbox)
     with rasterio.open(region / "validation" / "grid" / f"{SPEC.start}.tif") as ds:
         assert ds.transform.almost_equals(truth_grid.transform) and ds.shape == truth_grid.shape

@@ -36,9 +36,9 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import numpy as np
 
-from sacnn_dagster.core.eog_names import CompositeName, parse_composite_name
-from sacnn_dagster.core.grid import lattice_window
 from sacnn_dagster.demo.writers import geotiff_bytes, gzip_bytes, tgz_bytes
+from sacnn_dagster.geo.grid import lattice_window
+from sacnn_dagster.nightlights.eog_names import CompositeName, parse_composite_name
 
 TOKEN_PATH = "/auth/realms/master/protocol/openid-connect/token"
 LOGIN_PATH = "/auth/realms/master/protocol/openid-connect/auth"
@@ -68,8 +68,16 @@ class TreeServer:
     `protected` path prefix: requests there need a token in `tokens` or the cookie `cookie`; `users`:
     user name -> password accepted by the token endpoint. Use as a context manager."""
 
-    def __init__(self, files: dict[str, bytes], *, protected: str | None = None, tokens: tuple[str, ...] = (),
-                 cookie: str | None = None, users: dict[str, str] | None = None, slow_s: float = 1.0):
+    def __init__(
+        self,
+        files: dict[str, bytes],
+        *,
+        protected: str | None = None,
+        tokens: tuple[str, ...] = (),
+        cookie: str | None = None,
+        users: dict[str, str] | None = None,
+        slow_s: float = 1.0,
+    ):
         self.files = files
         self.folders = _folders(files)
         self.protected = protected
@@ -118,8 +126,11 @@ class TreeServer:
 
     def downloads(self) -> list[str]:
         """Paths of files (not index pages) sent with 200 or 206, in request order."""
-        return [h.path for h in self.hits if h.method == "GET" and h.path.lstrip("/") in self.files
-                and h.status in (200, 206)]
+        return [
+            h.path
+            for h in self.hits
+            if h.method == "GET" and h.path.lstrip("/") in self.files and h.status in (200, 206)
+        ]
 
     def issue_token(self) -> str:
         token = f"granted-{next(self._issued)}-{hashlib.sha256(str(time.time()).encode()).hexdigest()[:12]}"
@@ -139,7 +150,7 @@ class TreeServer:
 
     def _authorized(self, handler) -> bool:
         auth = handler.headers.get("Authorization", "")
-        if auth.startswith("Bearer ") and auth[len("Bearer "):] in self.tokens:
+        if auth.startswith("Bearer ") and auth[len("Bearer ") :] in self.tokens:
             return True
         cookies = dict(c.strip().partition("=")[::2] for c in handler.headers.get("Cookie", "").split(";") if c)
         return self.cookie is not None and cookies.get("mod_auth_openidc_session") == self.cookie
@@ -169,8 +180,11 @@ class TreeServer:
     def _token(self, handler) -> None:
         length = int(handler.headers.get("Content-Length", 0))
         form = {k: v[0] for k, v in parse_qs(handler.rfile.read(length).decode()).items()}
-        ok = (form.get("grant_type") == "password" and form.get("client_id") == "eogdata_oidc"
-              and self.users.get(form.get("username")) == form.get("password"))
+        ok = (
+            form.get("grant_type") == "password"
+            and form.get("client_id") == "eogdata_oidc"
+            and self.users.get(form.get("username")) == form.get("password")
+        )
         if not ok:
             body = {"error": "invalid_grant", "error_description": "Invalid user credentials"}
             return self._send(handler, 401, json.dumps(body).encode(), "application/json")
@@ -184,7 +198,7 @@ class TreeServer:
         status, start = 200, 0
         wanted = handler.headers.get("Range", "")
         if wanted.startswith("bytes=") and handler.headers.get("If-Range", etag) == etag:
-            start = int(wanted[len("bytes="):].split("-")[0])
+            start = int(wanted[len("bytes=") :].split("-")[0])
             if start >= len(data):
                 return self._send(handler, 416, b"", "text/plain", {"Content-Range": f"bytes */{len(data)}"})
             status = 206
@@ -196,8 +210,9 @@ class TreeServer:
             return self._send(handler, status, body, content_type, headers, cut=True)
         self._send(handler, status, body, content_type, headers)
 
-    def _send(self, handler, status: int, body: bytes, content_type: str, headers: dict | None = None,
-              cut: bool = False) -> None:
+    def _send(
+        self, handler, status: int, body: bytes, content_type: str, headers: dict | None = None, cut: bool = False
+    ) -> None:
         self._record(handler, status)
         try:
             handler.send_response(status)
@@ -220,16 +235,22 @@ class TreeServer:
         key = path.strip("/")
         prefix = f"{key}/" if key else ""
         children = sorted(
-            {(rest.split("/")[0], "/" in rest) for f in self.files if f.startswith(prefix)
-             for rest in [f[len(prefix):]]}
+            {
+                (rest.split("/")[0], "/" in rest)
+                for f in self.files
+                if f.startswith(prefix)
+                for rest in [f[len(prefix) :]]
+            }
         )
         parent = "/" + "/".join(key.split("/")[:-1]) + ("/" if "/" in key else "")
         rows = [f'<tr><td><a href="{html.escape(parent)}">Parent Directory</a></td><td>&nbsp;</td><td>-</td></tr>']
         for name, is_dir in children:
             shown = name + ("/" if is_dir else "")
             size = "-" if is_dir else str(len(self.files[prefix + name]))
-            rows.append(f'<tr><td><a href="{quote(shown)}">{html.escape(shown)}</a></td>'
-                        f'<td align="right">2020-02-03 10:00  </td><td align="right">{size}</td></tr>')
+            rows.append(
+                f'<tr><td><a href="{quote(shown)}">{html.escape(shown)}</a></td>'
+                f'<td align="right">2020-02-03 10:00  </td><td align="right">{size}</td></tr>'
+            )
         page = (
             '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n'
             f"<html><head><title>Index of {html.escape(path)}</title></head><body>\n<h1>Index of {html.escape(path)}</h1>\n"
@@ -265,9 +286,7 @@ def _layers_of(path: Path, parsed: CompositeName) -> dict[str, bytes]:
         data = path.read_bytes()
         return {parsed.layer: gzip.decompress(data) if parsed.gzipped else data}
     with tarfile.open(path) as tar:
-        return {
-            layer: tar.extractfile(f"{parsed.stem}.{layer}.tif").read() for layer in ("avg_rade9h", "cf_cvg")
-        }
+        return {layer: tar.extractfile(f"{parsed.stem}.{layer}.tif").read() for layer in ("avg_rade9h", "cf_cvg")}
 
 
 def _month_folder(name: CompositeName) -> str:
@@ -287,10 +306,15 @@ def eog_tree(nightlights_dir: Path) -> dict[str, bytes]:
     files = {f"{TILED}/README_dnb_composites_v1.txt": b"VIIRS DNB monthly composites, version 1\n"}
     for name, layers in versions.items():
         slcfg = dataclasses.replace(name, config="vcmslcfg")
-        for tile_name, tile_layers in [(name, layers)] + [
-            (dataclasses.replace(n, tile=t), {"avg_rade9h": tiny, "cf_cvg": tiny})
-            for n in (name, slcfg) for t in OTHER_TILES
-        ] + [(slcfg, {"avg_rade9h": tiny, "cf_cvg": tiny})]:
+        for tile_name, tile_layers in (
+            [(name, layers)]
+            + [
+                (dataclasses.replace(n, tile=t), {"avg_rade9h": tiny, "cf_cvg": tiny})
+                for n in (name, slcfg)
+                for t in OTHER_TILES
+            ]
+            + [(slcfg, {"avg_rade9h": tiny, "cf_cvg": tiny})]
+        ):
             members = [(f"{tile_name.stem}.{layer}.tif", data) for layer, data in tile_layers.items()]
             files[f"{TILED}/{_month_folder(tile_name)}/{tile_name.stem}.tgz"] = tgz_bytes(members)
         glob = dataclasses.replace(name, tile="global")
@@ -298,4 +322,3 @@ def eog_tree(nightlights_dir: Path) -> dict[str, bytes]:
             inner = f"{glob.stem}.{layer}.tif"
             files[f"{NOTILE}/{_month_folder(glob)}/{inner}.gz"] = gzip_bytes(data, inner)
     return files
-

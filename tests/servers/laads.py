@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -73,7 +73,7 @@ class LaadsServer:
             entry = {
                 "name": child.name,
                 "size": 0 if child.is_dir() else stat.st_size,
-                "last": datetime.fromtimestamp(stat.st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M"),
+                "last": datetime.fromtimestamp(stat.st_mtime, UTC).strftime("%Y-%m-%d %H:%M"),
                 "resourceType": "Directory" if child.is_dir() else "File",
             }
             if self.listing == "content" and child.is_file():

@@ -1,1 +1,0 @@
-"""Dagster assets, grouped as the UI shows them."""

@@ -1,0 +1,1 @@
+"""The command-line tools, outside the code location: `sacnn-dagster run`, `backfill`, `demo`."""

@@ -1,0 +1,153 @@
+"""The `sacnn-dagster` command: build the demo region, run a region through Dagster."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+from sacnn_dagster.config.months import parse_month
+from sacnn_dagster.defs.code_location import DEFAULT_REGION
+from sacnn_dagster.io.download import AuthenticationError, DownloadError
+
+STORAGE_HELP = (
+    "output root: a folder, or s3://bucket/prefix (an S3-compatible endpoint in $SACNN_S3_ENDPOINT_URL, "
+    "AWS keys in $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY) (default ./sacnn-output/<region name>/)"
+)
+
+
+def _month(text: str) -> str:
+    try:
+        parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _make_demo(directory: Path, small: bool, seed: int | None) -> None:
+    from sacnn_dagster.demo import DemoSpec, make_demo_region
+
+    spec = DemoSpec.small() if small else DemoSpec()
+    if seed is not None:
+        spec = dataclasses.replace(spec, seed=seed)
+    started = time.perf_counter()
+    make_demo_region(directory, spec)
+    print(f"Demo region written to {directory} in {time.perf_counter() - started:.1f} s")
+
+
+def _run(region: Path, start: str | None, end: str | None, storage: str | None) -> int:
+    from sacnn_dagster.cli.run import ensure_dagster_home, evaluation_table, run_region
+
+    home = ensure_dagster_home()
+    print(f"Dagster instance: {home}")
+    started = time.perf_counter()
+    report = run_region(region, start=start, end=end, storage_root=storage)
+    elapsed = time.perf_counter() - started
+    print(
+        f"Done in {elapsed:.0f} s: {len(report.months_materialized)} month(s) of features, "
+        f"{len(report.months_estimated)} estimated and mapped, "
+        f"{len(report.months_without_composite)} without a composite, {len(report.failures)} failure(s)"
+    )
+    if report.evaluation is not None:
+        print("\nEvaluation on held-out months (evaluation/summary.json):")
+        print(evaluation_table(report.evaluation))
+    for failure in report.failures:
+        print(f"FAILED {failure}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _backfill(region: Path, start: str | None, end: str | None, storage: str | None) -> int:
+    from sacnn_dagster.cli.backfill import DaemonStopped, backfill_region
+    from sacnn_dagster.cli.run import ensure_dagster_home
+
+    home = ensure_dagster_home()
+    print(f"Dagster instance: {home}")
+    started = time.perf_counter()
+    try:
+        report = backfill_region(region, start, end, storage)
+    except KeyboardInterrupt:
+        print(
+            "Interrupted: the backfill stays in the instance, where a dagster-daemon (`dagster dev`) carries it "
+            "on; cancel it in the UI's backfills page otherwise",
+            file=sys.stderr,
+        )
+        return 130
+    except DaemonStopped as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    failed = report.failed_months
+    print(
+        f"Done in {time.perf_counter() - started:.0f} s: {len(report.months_done)} month(s) backfilled, "
+        f"{len(failed)} failed, {len(report.months_without_composite)} without a composite, "
+        f"{len(report.backfills)} backfill(s): {', '.join(b.backfill_id for b in report.backfills)}"
+    )
+    for month, cause in sorted(failed.items()):
+        print(f"FAILED {month} {cause}", file=sys.stderr)
+    for error in report.errors:
+        print(f"FAILED {error}", file=sys.stderr)
+    if failed:
+        first = min(failed)
+        print(
+            f"Once the input is fixed, run a month again alone: sacnn-dagster backfill --region {region} "
+            f"--start {first} --end {first}" + (f" --storage {storage}" if storage else ""),
+            file=sys.stderr,
+        )
+    return 0 if report.ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sacnn-dagster", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("make-demo", help="write the synthetic demo region only")
+    p.add_argument("directory", type=Path)
+    p.add_argument("--small", action="store_true", help="a small region for quick tries and tests")
+    p.add_argument("--seed", type=int, default=None)
+
+    p = sub.add_parser("demo", help="build the demo region if missing, then run every month through Dagster")
+    p.add_argument("--region", type=Path, default=Path(DEFAULT_REGION))
+    p.add_argument("--storage", default=None, help=STORAGE_HELP)
+    p.add_argument("--small", action="store_true", help="build the small demo region")
+
+    p = sub.add_parser("run", help="materialize every asset of a region for a range of months")
+    p.add_argument("--region", type=Path, required=True, help="region folder (see README: inputs contract)")
+    p.add_argument("--start", type=_month, default=None, help="first month YYYY-MM (default: region start)")
+    p.add_argument("--end", type=_month, default=None, help="last month YYYY-MM (default: last month)")
+    p.add_argument("--storage", default=None, help=STORAGE_HELP)
+
+    p = sub.add_parser(
+        "backfill",
+        help="launch a Dagster asset backfill of every asset for a range of months (shown in the UI's backfills "
+        "page) and follow it to the end; a dagster-daemon is started for it when none runs",
+    )
+    p.add_argument("--region", type=Path, required=True, help="region folder (see README: inputs contract)")
+    p.add_argument("--start", type=_month, default=None, help="first month YYYY-MM (default: region start)")
+    p.add_argument("--end", type=_month, default=None, help="last month YYYY-MM (default: last month)")
+    p.add_argument("--storage", default=None, help=STORAGE_HELP)
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "make-demo":
+            _make_demo(args.directory, args.small, args.seed)
+            return 0
+        if args.command == "demo":
+            if not (args.region / "region.yaml").is_file():
+                _make_demo(args.region, args.small, None)
+            else:
+                print(f"Using the existing demo region {args.region}")
+            return _run(args.region, None, None, args.storage)
+        if args.command == "backfill":
+            return _backfill(args.region, args.start, args.end, args.storage)
+        return _run(args.region, args.start, args.end, args.storage)
+    except (FileNotFoundError, ValueError, AuthenticationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DownloadError as exc:  # the source kept failing (network, server errors) after every retry
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,1 +1,0 @@
-"""Pure computational core: no Dagster imports here."""

@@ -1,1 +1,0 @@
-"""Models of monthly GVIO: the data they learn from, SA-CNN and its rivals."""

@@ -1,0 +1,1 @@
+"""Data-quality verdicts behind the asset checks, as pure functions of arrays and tables. No Dagster."""

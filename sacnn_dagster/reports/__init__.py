@@ -1,0 +1,1 @@
+"""Pictures for people: maps of monthly rasters and the chart of estimates, as PNG. No Dagster."""

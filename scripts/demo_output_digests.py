@@ -1,0 +1,77 @@
+"""sha256 of every output file of the small demo, to show that a change of code leaves the outputs' bytes alone.
+
+    python scripts/demo_output_digests.py record FILE     run the small demo, write the digests to FILE
+    python scripts/demo_output_digests.py check FILE      run it again, compare with FILE, exit 1 on a difference
+
+Two things differ between two runs of the same code and are normalised here: the wall-clock `seconds`
+fields of the model's and the evaluation's JSON, and nothing else. A third differs between two versions of
+the code on purpose: the model version (gvio_model/<version>/) is a digest of the models' source files, so
+any edit of them names a new folder. The check pins that digest to the recorded one for its run, so that
+every path and every byte can be compared as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import dagster as dg
+
+SECONDS = re.compile(rb'"seconds": [0-9.e+-]+')
+
+
+def digests(root: Path) -> dict[str, str]:
+    out = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        if path.suffix == ".json":
+            data = SECONDS.sub(b'"seconds": 0', data)
+        out[path.relative_to(root).as_posix()] = hashlib.sha256(data).hexdigest()
+    return out
+
+
+def run_small_demo(work: Path, models_digest: str | None) -> tuple[dict[str, str], str]:
+    from sacnn_dagster.cli.run import INSTANCE_YAML, run_region
+    from sacnn_dagster.demo import DemoSpec, make_demo_region
+    from sacnn_dagster.models import suite
+
+    if models_digest is not None:
+        suite.models_code_digest = lambda: models_digest
+    region, storage, home = work / "region", work / "out", work / "home"
+    make_demo_region(region, DemoSpec.small())
+    home.mkdir()
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        report = run_region(region, storage_root=str(storage), instance=instance, echo=lambda _: None)
+    if not report.ok:
+        raise SystemExit(f"the small demo failed: {report.failures}")
+    return digests(storage), suite.models_code_digest()
+
+
+def main(argv: list[str]) -> int:
+    command, file = argv[0], Path(argv[1])
+    with tempfile.TemporaryDirectory() as work:
+        if command == "record":
+            files, models_digest = run_small_demo(Path(work), None)
+            file.write_text(json.dumps({"models_code_digest": models_digest, "files": files}, indent=1) + "\n")
+            print(f"{len(files)} files recorded in {file}")
+            return 0
+        recorded = json.loads(file.read_text())
+        files, _ = run_small_demo(Path(work), recorded["models_code_digest"])
+    want = recorded["files"]
+    differ = sorted(k for k in want.keys() & files.keys() if want[k] != files[k])
+    missing, extra = sorted(want.keys() - files.keys()), sorted(files.keys() - want.keys())
+    for label, keys in (("differs", differ), ("missing", missing), ("new", extra)):
+        for key in keys:
+            print(f"{label}: {key}")
+    same = not (differ or missing or extra)
+    print(f"{len(files)} files, {'all the same bytes' if same else 'NOT the same'} as {file}")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
