@@ -21,8 +21,6 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import yaml
-from dagster._core.execution.backfill import BulkActionStatus
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
 
 from sacnn_dagster.cli.backfill import DaemonForInstance, ProgressBar, follow
@@ -31,6 +29,11 @@ from sacnn_dagster.config.months import month_range
 from sacnn_dagster.defs import code_location
 from sacnn_dagster.defs.assets.monthly import FAILED_MONTHS, materialize_months
 from sacnn_dagster.defs.code_location import build_definitions
+from sacnn_dagster.defs.dagster_private import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    BulkActionStatus,
+)
 from sacnn_dagster.io.download import AuthenticationError, DownloadError, RemoteFileNotFound, RetriesExhausted
 from sacnn_dagster.io.transient import is_transient
 from tests.servers.eog import TILED, TreeServer, eog_tree

@@ -9,12 +9,12 @@ import dagster as dg
 import numpy as np
 import pytest
 import rasterio
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
 
 from sacnn_dagster.config.limits import Limits
 from sacnn_dagster.defs import checks
 from sacnn_dagster.defs.code_location import FEATURES_JOB, build_definitions
+from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sacnn_dagster.nightlights.eog_names import parse_composite_name
 from sacnn_dagster.quality import verdicts as quality
 

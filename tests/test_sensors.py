@@ -13,10 +13,10 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from dagster._core.test_utils import create_run_for_test
 
 from sacnn_dagster.defs.code_location import build_definitions
+from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sacnn_dagster.defs.resources import CredentialsResource, RegionResource
 from sacnn_dagster.defs.sensors import AUTOMATION_ENV, REASON_TAG, THEN_TAG, default_status
 from sacnn_dagster.io.input_folder import LocalFolder

@@ -22,23 +22,33 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 import dagster as dg
-from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
-from dagster._core.definitions.events import AssetKeyPartitionKey
-from dagster._core.definitions.partitions.context import partition_loading_context
-from dagster._core.execution.backfill import BULK_ACTION_TERMINAL_STATUSES, BulkActionStatus, PartitionBackfill
-from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
-from dagster._core.storage.tags import BACKFILL_ID_TAG
-from dagster._core.utils import make_new_backfill_id
-from dagster._time import datetime_from_timestamp, get_current_timestamp
 
 from sacnn_dagster.cli.run import months_with_composite, user_error
 from sacnn_dagster.config.region import load_region
 from sacnn_dagster.defs.assets.monthly import FAILED_MONTHS
 from sacnn_dagster.defs.code_location import build_definitions, default_storage_root
+from sacnn_dagster.defs.dagster_private import (
+    BACKFILL_ID_TAG,
+    BULK_ACTION_TERMINAL_STATUSES,
+    NOT_FINISHED_STATUSES,
+    AssetGraphSubset,
+    AssetKeyPartitionKey,
+    BulkActionStatus,
+    IntervalDaemon,
+    ModuleTarget,
+    PartitionBackfill,
+    QueuedRunCoordinatorDaemon,
+    capture_interrupts,
+    daemon_controller_from_instance,
+    execute_backfill_iteration,
+    make_new_backfill_id,
+    setup_interrupt_handlers,
+)
 
 #: The code location as `workspace.yaml` names it, so that runs launched by our daemon belong to the same
 #: location as in `dagster dev`.
@@ -128,8 +138,8 @@ def target_subset(asset_graph, months: list[str], skip: set[AssetKeyPartitionKey
 
 def launch_backfill(instance: dg.DagsterInstance, asset_graph, subset: AssetGraphSubset, title: str) -> str:
     """Add an asset backfill of `subset` to the instance; returns its id. A daemon executes it."""
-    now = get_current_timestamp()
-    with partition_loading_context(datetime_from_timestamp(now), instance):
+    now = time.time()
+    with dg.partition_loading_context(datetime.fromtimestamp(now, tz=UTC), instance):
         backfill = PartitionBackfill.from_asset_graph_subset(
             backfill_id=make_new_backfill_id(),
             backfill_timestamp=now,
@@ -268,7 +278,7 @@ class DaemonForInstance:
 
     def heartbeating(self) -> bool:
         beat = self.instance.get_daemon_heartbeats().get("BACKFILL")
-        return beat is not None and get_current_timestamp() - beat.timestamp < HEARTBEAT_STALE_S
+        return beat is not None and time.time() - beat.timestamp < HEARTBEAT_STALE_S
 
     def ensure(self) -> None:
         if self.process is None:
@@ -377,23 +387,25 @@ def backfill_region(
     return report
 
 
+class QuickBackfillDaemon(IntervalDaemon):
+    """Dagster's own backfill iteration, every `BACKFILL_TICK_S` seconds: Dagster's `BackfillDaemon` waits a
+    fixed 30 s between looks, and a backfill is four stages in a row."""
+
+    @classmethod
+    def daemon_type(cls) -> str:
+        return "BACKFILL"
+
+    def run_iteration(self, workspace_process_context):
+        yield from execute_backfill_iteration(workspace_process_context, self._logger)
+
+
 def serve_daemon() -> None:
-    """The daemon `DaemonForInstance` starts: Dagster's backfill daemon and run-queue daemon (no sensors or
+    """The daemon `DaemonForInstance` starts: a backfill daemon and Dagster's run-queue daemon (no sensors or
     schedules: this process exists for one backfill), on the code location of $SACNN_REGION, looking every
     `BACKFILL_TICK_S` seconds."""
-    from dagster._core.workspace.load_target import ModuleTarget
-    from dagster._daemon import controller
-    from dagster._daemon.daemon import BackfillDaemon
-    from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
-    from dagster._utils.interrupts import capture_interrupts, setup_interrupt_handlers
-
-    # The backfill loop reads this module constant when it starts (dagster/_daemon/backfill.py); fail loudly
-    # if a new Dagster moved it, rather than silently waiting 30 s a stage again.
-    assert isinstance(controller.DEFAULT_DAEMON_INTERVAL_SECONDS, int), "dagster moved the daemon interval"
-    controller.DEFAULT_DAEMON_INTERVAL_SECONDS = BACKFILL_TICK_S
 
     def daemons(instance: dg.DagsterInstance) -> list:
-        out = [BackfillDaemon(settings=instance.get_backfill_settings())]
+        out = [QuickBackfillDaemon(interval_seconds=BACKFILL_TICK_S)]
         if QueuedRunCoordinatorDaemon.daemon_type() in instance.get_required_daemon_types():
             out.append(QueuedRunCoordinatorDaemon(interval_seconds=DEQUEUE_INTERVAL_S))
         return out
@@ -404,7 +416,7 @@ def serve_daemon() -> None:
         with (
             capture_interrupts(),
             dg.DagsterInstance.get() as instance,
-            controller.daemon_controller_from_instance(
+            daemon_controller_from_instance(
                 instance, workspace_load_target=target, gen_daemons=daemons, log_level="info"
             ) as daemon_controller,
         ):

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from sacnn_dagster.config.months import contiguous_stretches, month_range
 from sacnn_dagster.defs.code_location import (
@@ -26,6 +25,7 @@ from sacnn_dagster.defs.code_location import (
     REFERENCE_JOB,
     build_definitions,
 )
+from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sacnn_dagster.defs.resources import RegionResource
 from sacnn_dagster.io.layout import EVALUATION_SUMMARY, STATISTICS_FILE
 

@@ -25,13 +25,11 @@ from dataclasses import dataclass
 import dagster as dg
 import pandas as pd
 import rasterio
-from dagster._core.definitions.asset_checks.asset_check_evaluation import (
-    AssetCheckEvaluationTargetMaterializationData,
-)
 from rasterio.features import geometry_mask
 
 from sacnn_dagster.config.limits import Limits
 from sacnn_dagster.config.months import add_months
+from sacnn_dagster.defs.dagster_private import AssetCheckEvaluationTargetMaterializationData
 from sacnn_dagster.defs.resources import RegionResource
 from sacnn_dagster.defs.storage import OutputStorage
 from sacnn_dagster.geo.cog import read_band

@@ -25,10 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from sacnn_dagster.config.months import contiguous_stretches, month_range
 from sacnn_dagster.config.region import RegionConfig
+from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sacnn_dagster.defs.resources import RegionResource
 from sacnn_dagster.io.input_folder import is_remote
 from sacnn_dagster.versioning.source_scan import MonthVersionWatcher, VersionCursor, run_key, snapshots_in_force

@@ -81,7 +81,7 @@ def test_one_partition_materialized_with_metadata(defs, instance, tmp_path):
 
 
 def test_range_of_partitions_in_one_run_and_same_bytes_again(defs, instance, tmp_path):
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+    from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     months = months_of(defs)[:4]
     job = defs.resolve_job_def(FEATURES_JOB)
