@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from sacnn_dagster.config.months import parse_month
+from sacnn_dagster.features.csv_text import decode_csv_bytes
 from sacnn_dagster.geo.gcj02 import gcj02_to_wgs84
 
 AMAP_FIELDS = ("id", "name", "type", "typecode", "address", "location", "pname", "cityname", "adname")
@@ -47,16 +48,6 @@ def snapshot_for_month(snapshots: dict[str, str], month: str) -> tuple[str, str,
     eligible = [m for m in snapshots if m <= month]
     chosen = max(eligible) if eligible else min(snapshots)
     return chosen, snapshots[chosen], not eligible
-
-
-def decode_csv_bytes(raw: bytes, where: str) -> tuple[str, str]:
-    """Amap exports are UTF-8 (with or without BOM) or GBK; GB18030 is GBK's superset, so it is the fallback."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding), ("gbk" if encoding == "gb18030" else "utf-8")
-        except UnicodeDecodeError:
-            continue
-    raise ValueError(f"{where}: neither UTF-8 nor GBK text")
 
 
 def _as_csv(fields: list[str]) -> str:

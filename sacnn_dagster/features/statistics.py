@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from sacnn_dagster.config.months import month_range, parse_month
-from sacnn_dagster.features.pois import decode_csv_bytes
+from sacnn_dagster.features.csv_text import decode_csv_bytes
 
 
 def parse_statistics(path: Path) -> pd.DataFrame:
