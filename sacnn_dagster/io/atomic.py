@@ -1,5 +1,9 @@
 """Atomic file writes: write to a hidden temporary file beside the target, then rename over it, so that a
-reader never sees a half-written file under its final name."""
+reader never sees a half-written file under its final name.
+
+Kept by hand: `tempfile` would create the temporary file itself, readable by its owner only (the rename keeps
+that mode), whereas the writers (GDAL, pyarrow) create the file themselves and choose its format by the
+extension kept here; the `atomicwrites` package is no longer maintained and writes through a Python file object."""
 
 from __future__ import annotations
 

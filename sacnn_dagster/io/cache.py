@@ -1,8 +1,9 @@
-"""Where downloaded inputs are kept between runs, and how much of them."""
+"""Where downloaded inputs are kept between runs, and how much of them: the least recently used go first."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,3 +25,48 @@ class CacheSettings:
 
     folder: Path
     max_bytes: int | None = int(DEFAULT_MAX_GB * 1e9)
+
+
+def hit(path: Path) -> bool:
+    """Whether `path` is in the cache; touches it, so that the eviction sees it as recently used."""
+    try:
+        os.utime(path)
+        return True
+    except FileNotFoundError:
+        return False
+
+
+def evict(cache: CacheSettings, keep: Path | None = None, log: Callable[[str], None] | None = None) -> list[Path]:
+    """Delete least recently used files (oldest modification time; a cache hit touches it) until the
+    cache holds at most `cache.max_bytes`; never `keep` nor partial downloads. The bound covers every
+    file in the cache folder, whoever wrote it. Returns the files deleted."""
+    if cache.max_bytes is None or not cache.folder.is_dir():
+        return []
+    partial = cache.folder / "partial"
+    files = []
+    for dirpath, dirnames, names in os.walk(cache.folder):
+        if Path(dirpath) == partial.parent:
+            dirnames[:] = [d for d in dirnames if d != partial.name]
+        for name in names:
+            path = Path(dirpath) / name
+            try:
+                st = path.stat()
+            except FileNotFoundError:  # another process evicted it meanwhile
+                continue
+            files.append((st.st_mtime, st.st_size, path))
+    total = sum(size for _, size, _ in files)
+    deleted = []
+    for _, size, path in sorted(files):
+        if total <= cache.max_bytes:
+            break
+        if keep is not None and path == keep:
+            continue
+        path.unlink(missing_ok=True)
+        total -= size
+        deleted.append(path)
+    if deleted and log:
+        log(
+            f"download cache {cache.folder}: evicted {len(deleted)} least recently used file(s) to stay "
+            f"under {cache.max_bytes / 1e9:.1f} GB"
+        )
+    return deleted

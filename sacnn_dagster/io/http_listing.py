@@ -3,6 +3,10 @@
 Only the links matter: an entry is a link to a direct child of the page's own folder. That ignores the
 parent-directory link, the column-sorting links (`?C=N;O=D`), icons and links elsewhere, whatever the
 page's styling, and works for relative (`201401/`) and absolute (`/nighttime_light/.../201401/`) hrefs.
+
+Kept by hand: the standard library's HTMLParser collects the links in ten lines; an HTML library (BeautifulSoup,
+lxml) would be a new dependency for those ten, and which links are entries is this module's rule whatever
+parses the page. Index-page parsers guess the columns (dates, sizes) of a few server styles, which are not needed.
 """
 
 from __future__ import annotations

@@ -4,13 +4,15 @@ Files are fetched into the download cache under their bucket, path and ETag
 (`<cache>/s3/<bucket>/<key>/etag-<ETag>/<name>`, the name kept because readers go by its suffix), so a file
 is downloaded once and reused for as long as the object is unchanged; a changed object (new ETag) is fetched
 again and the copy of its old version removed. The cache stays within its bound like every download
-(`download.evict`: least recently used first, a hit counts as a use). The output storage
-(defs/storage.py) connects through `s3_filesystem` and `s3_errors` too."""
+(`cache.evict`: least recently used first, a hit counts as a use). The output storage
+(defs/storage.py) connects through `s3_filesystem` and `s3_errors` too.
+
+The ETag cache is kept by hand rather than fsspec's cached file systems (`filecache::s3://...`): those keep
+their own metadata file and file names, and have no size bound shared with the HTTP downloads' cache."""
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,9 +22,8 @@ import s3fs
 from botocore.exceptions import NoCredentialsError
 
 from sacnn_dagster.io.atomic import atomic_path
-from sacnn_dagster.io.cache import CacheSettings, default_cache_folder
+from sacnn_dagster.io.cache import CacheSettings, default_cache_folder, evict, hit
 from sacnn_dagster.io.credentials import ENV_VARS, Credentials, redact
-from sacnn_dagster.io.download import evict
 from sacnn_dagster.io.input_folder import InputFolder
 
 
@@ -125,11 +126,8 @@ class S3Folder(InputFolder):
         etag = info["ETag"].strip('"')
         versions = self.cache.folder / "s3" / self._key(relative)
         cached = versions / f"etag-{etag}" / PurePosixPath(relative).name
-        try:
-            os.utime(cached)  # a cache hit counts as recent use for the least-recently-used eviction
+        if hit(cached):  # a hit counts as recent use for the least-recently-used eviction
             return cached
-        except FileNotFoundError:
-            pass
         with atomic_path(cached) as tmp:
             with s3_errors(url, self.credentials):
                 self.fs.get_file(self._key(relative), str(tmp))

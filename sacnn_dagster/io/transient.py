@@ -6,7 +6,7 @@ so a retry never spends minutes reading the same bad file again.
 
 from __future__ import annotations
 
-from sacnn_dagster.io.download import RetriesExhausted, TransientError
+from sacnn_dagster.io.download.errors import RetriesExhausted, TransientError
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -20,6 +20,8 @@ from sacnn_dagster.io.download import (
     evict,
     kind_for_name,
 )
+from sacnn_dagster.io.download.errors import Refused, TransientError
+from sacnn_dagster.io.download.retry import with_retries
 from tests.servers.eog import TreeServer
 
 TOKEN = "s3cr3t-token-value"
@@ -261,3 +263,25 @@ def test_kinds_by_name():
     assert [kind_for_name(n) for n in names] == ["tar", "tar", "gzip", "raster", "hdf5", "text"]
     with pytest.raises(ValueError, match="unknown download kind"):
         Downloader(None).fetch("http://h/x.zip", kind="zip")
+
+
+def test_a_renewal_cut_short_by_a_transient_failure_is_done_again():
+    events, lines = [], []
+    renewals = iter([TransientError("the token server failed"), None])
+    answers = iter([Refused("HTTP 401"), "body"])
+
+    def renew():
+        events.append("renew")
+        if (failure := next(renewals)) is not None:
+            raise failure
+
+    def once():
+        events.append("once")
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert with_retries(once, shown="u", retries=1, backoff_s=0.0, log=lines.append, clean=str, renew=renew) == "body"
+    assert events == ["once", "renew", "renew", "once"]
+    assert lines == ["u: HTTP 401; renewing the credentials once", "u: the token server failed; retry 1/1 in 0.00 s"]
