@@ -9,11 +9,16 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def parse_month(text: str, where: str = "") -> date:
-    """'YYYY-MM' -> first day of that month; a clear error naming `where` otherwise."""
+    """'YYYY-MM' -> first day of that month; a clear error naming `where` otherwise: a text of another shape
+    is not YYYY-MM, while 2020-13 is YYYY-MM with a month that does not exist."""
+    prefix = f"{where}: " if where else ""
     m = _MONTH.match(str(text).strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValueError(f"{where + ': ' if where else ''}month {text!r} is not YYYY-MM")
-    return date(int(m.group(1)), int(m.group(2)), 1)
+    if not m:
+        raise ValueError(f"{prefix}month {text!r} is not YYYY-MM")
+    year, month = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(f"{prefix}{m.group(0)}: month {m.group(2)} does not exist (01..12)")
+    return date(year, month, 1)
 
 
 def month_key(d: date) -> str:
