@@ -1,67 +1,127 @@
-"""The inputs contract: a region folder and its `region.yaml` (documented in the README)."""
+"""The inputs contract: a region folder and its `region.yaml` (documented in the README), read through a schema
+that names the file, the key and what is allowed for any problem, and the nearest valid key for a typo."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationError, model_validator
 
 from sacnn_dagster.config.limits import Limits
 from sacnn_dagster.config.months import parse_month
+from sacnn_dagster.config.nightlight_settings import BLACK_MARBLE_URL, NightlightSettings
+from sacnn_dagster.config.schema import OPTIONAL_BLOCK, SettingsModel, allowed
+from sacnn_dagster.config.schema_errors import explain
 
-SATELLITES = ("npp", "j01", "j02")
-CONFIGS = ("vcmcfg", "vcmslcfg")
-NIGHTLIGHT_SOURCES = ("local", "eog", "blackmarble", "s3")
-EOG_URL = "https://eogdata.mines.edu/nighttime_light"
-BLACK_MARBLE_URL = "https://ladsweb.modaps.eosdis.nasa.gov/archive/allData/5200/VNP46A3"
-BLACK_MARBLE_LAYER = "NearNadir_Composite_Snow_Free"
+# Imported from here by the sources and their tests.
+__all__ = ["BLACK_MARBLE_URL", "CONFIGS", "SATELLITES", "NightlightSettings", "RegionConfig", "load_region"]
 
-
-@dataclass(frozen=True)
-class NightlightSettings:
-    """region.yaml's `nightlights:` mapping: which source, and where."""
-
-    source: str = "local"
-    #: local: a folder (default REGION/nightlights); s3: s3://bucket/prefix; eog / blackmarble: base URL.
-    url: str | None = None
-    #: eog only: `tiled` (one .tgz per 120x75 degree tile) or `notile` (global .tif.gz files).
-    layout: str = "tiled"
-    #: blackmarble only: the HDF5 dataset to read.
-    layer: str = BLACK_MARBLE_LAYER
-    #: Downloads running at once.
-    max_concurrent_downloads: int = 2
+Satellite = Literal["npp", "j01", "j02"]
+Config = Literal["vcmcfg", "vcmslcfg"]
+SATELLITES: tuple[Satellite, ...] = get_args(Satellite)
+CONFIGS: tuple[Config, ...] = get_args(Config)
 
 
-@dataclass(frozen=True)
-class RegionConfig:
-    """Settings of one region, read from REGION/region.yaml."""
+def _month(text: str) -> str:
+    parse_month(text)
+    return text
+
+
+def _listed(value: Any) -> Any:
+    return [value] if isinstance(value, str | int) else value
+
+
+def _lowercase(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _one_or_more(options: tuple[str, ...]) -> dict[str, str]:
+    return allowed(f"a non-empty list drawn from {', '.join(options)}")
+
+
+Month = Annotated[str, AfterValidator(_month)]
+TypeCode = Annotated[str, StringConstraints(pattern=r"^[0-9]+$")]
+
+
+class RegionSettings(SettingsModel):
+    """What REGION/region.yaml holds, key by key (the README's table)."""
+
+    name: str = Field(min_length=1)
+    """The region's name; the default output folder is sacnn-output/<name>/."""
+
+    start: Month
+    """The first month, YYYY-MM: the first partition."""
+
+    end: Month | None = None
+    """The last month; without it the partitions run to the last complete month."""
+
+    poi_crs: Annotated[Literal["gcj02", "wgs84"], BeforeValidator(_lowercase)] = "gcj02"
+    """The coordinates of the POI snapshots: gcj02 (Amap's, shifted in China) or wgs84 (e.g. OpenStreetMap)."""
+
+    factory_typecodes: Annotated[
+        tuple[TypeCode, ...],
+        BeforeValidator(_listed),  # one code may be written without a list
+        Field(min_length=1, json_schema_extra=allowed('digit prefixes of Amap type codes, e.g. ["1703"]')),
+    ] = ("1703",)
+    """Amap type-code prefixes that count as factories."""
+
+    buffer_m: float = Field(1500.0, gt=0, json_schema_extra=allowed("a positive number of metres"))
+    """The buffer radius around each factory in metres."""
+
+    satellites: tuple[Satellite, ...] = Field(SATELLITES, min_length=1, json_schema_extra=_one_or_more(SATELLITES))
+    """Preference order when several composites exist for a month: the first satellite that has one wins,
+    then the first configuration, then the newest processing stamp."""
+
+    configs: tuple[Config, ...] = Field(CONFIGS, min_length=1, json_schema_extra=_one_or_more(CONFIGS))
+    """Preference order of EOG configurations, after the satellite (see `satellites`)."""
+
+    urban_threshold: float = 10.0
+    """Radiance above which a pixel counts as urban when the region has no land-use layer."""
+
+    nightlights: Annotated[NightlightSettings, OPTIONAL_BLOCK] = NightlightSettings()
+    """Where the monthly composites come from (default: EOG-named files in REGION/nightlights)."""
+
+    pois: str = "pois"
+    """The POI snapshot folder: a path relative to the region folder, an absolute path, s3://bucket/prefix or
+    an http(s):// index page."""
+
+    statistics: str = "statistics/gvio_monthly.csv"
+    """The statistics file: a path relative to the region folder, an absolute path or s3://bucket/key.csv."""
+
+    s3_endpoint_url: str | None = None
+    """The endpoint of an S3-compatible store (MinIO, Ceph, ...) for every s3:// input; none for AWS."""
+
+    cache_max_gb: float | None = Field(20.0, ge=0)
+    """The download cache bound in GB (null = unbounded), least recently used files evicted first; the folder
+    is $SACNN_CACHE or ~/.cache/sacnn_dagster."""
+
+    checks: Annotated[Limits, OPTIONAL_BLOCK] = Limits()
+    """The asset checks' thresholds (see config/limits.py for the defaults and why)."""
+
+    @model_validator(mode="after")
+    def _end_not_before_start(self) -> RegionSettings:
+        if self.end is not None and parse_month(self.end) < parse_month(self.start):
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class RegionConfig(RegionSettings):
+    """A region: its folder, and the settings of its region.yaml."""
 
     root: Path
-    name: str
-    start: str
-    end: str | None = None
-    poi_crs: str = "gcj02"
-    factory_typecodes: tuple[str, ...] = ("1703",)
-    buffer_m: float = 1500.0
-    #: Preference order when several composites exist for a month: the first satellite that has one wins,
-    #: then the first configuration, then the newest processing stamp.
-    satellites: tuple[str, ...] = SATELLITES
-    configs: tuple[str, ...] = CONFIGS
-    #: Radiance above which a pixel counts as urban when the region has no land-use layer.
-    urban_threshold: float = 10.0
-    nightlights: NightlightSettings = NightlightSettings()
-    #: Where POI snapshots and the statistics file are: a path relative to the region folder, an absolute
-    #: path, s3://... or (POIs only) http(s)://... .
-    pois_location: str = "pois"
-    statistics_location: str = "statistics/gvio_monthly.csv"
-    #: The endpoint of an S3-compatible store (MinIO, Ceph, ...) for every s3:// input; None for AWS.
-    s3_endpoint_url: str | None = None
-    #: The download cache bound in GB (None = unbounded); the folder is $SACNN_CACHE or ~/.cache/sacnn_dagster.
-    cache_max_gb: float | None = 20.0
-    #: The asset checks' thresholds (region.yaml `checks:`; see quality/verdicts.py for the defaults and why).
-    checks: Limits = Limits()
-    extra: dict = field(default_factory=dict, compare=False)
+    """The region folder, absolute."""
+
+    @property
+    def pois_location(self) -> str:
+        """Where the POI snapshots are, as region.yaml says (see `resolve`)."""
+        return self.pois
+
+    @property
+    def statistics_location(self) -> str:
+        """Where the statistics file is, as region.yaml says (see `resolve`)."""
+        return self.statistics
 
     @property
     def boundary_path(self) -> Path:
@@ -86,58 +146,6 @@ class RegionConfig:
         return self.root / "validation"
 
 
-_KNOWN = {
-    "name",
-    "start",
-    "end",
-    "poi_crs",
-    "factory_typecodes",
-    "buffer_m",
-    "satellites",
-    "configs",
-    "urban_threshold",
-    "nightlights",
-    "pois",
-    "statistics",
-    "cache_max_gb",
-    "s3_endpoint_url",
-    "checks",
-}
-
-
-def _nightlight_settings(raw, cfg_path: Path) -> NightlightSettings:
-    if raw is None:
-        return NightlightSettings()
-    if not isinstance(raw, dict):
-        raise ValueError(f"{cfg_path}: nightlights must be a mapping with at least `source`")
-    unknown = set(raw) - {f for f in NightlightSettings.__dataclass_fields__}
-    if unknown:
-        raise ValueError(f"{cfg_path}: nightlights has unknown keys {sorted(unknown)}")
-    source = str(raw.get("source", "local"))
-    if source not in NIGHTLIGHT_SOURCES:
-        raise ValueError(f"{cfg_path}: nightlights.source must be one of {list(NIGHTLIGHT_SOURCES)}, not {source!r}")
-    url = raw.get("url")
-    if url is None:
-        url = {"eog": EOG_URL, "blackmarble": BLACK_MARBLE_URL}.get(source)
-    if source == "s3" and not str(url or "").startswith("s3://"):
-        raise ValueError(f"{cfg_path}: nightlights.url must be s3://bucket/prefix for source s3")
-    if source in ("eog", "blackmarble") and not str(url).startswith(("http://", "https://")):
-        raise ValueError(f"{cfg_path}: nightlights.url must be an http(s) URL for source {source}")
-    layout = str(raw.get("layout", "tiled"))
-    if layout not in ("tiled", "notile"):
-        raise ValueError(f"{cfg_path}: nightlights.layout must be tiled or notile, not {layout!r}")
-    concurrent = int(raw.get("max_concurrent_downloads", 2))
-    if concurrent < 1:
-        raise ValueError(f"{cfg_path}: nightlights.max_concurrent_downloads must be at least 1")
-    return NightlightSettings(
-        source=source,
-        url=str(url) if url is not None else None,
-        layout=layout,
-        layer=str(raw.get("layer", BLACK_MARBLE_LAYER)),
-        max_concurrent_downloads=concurrent,
-    )
-
-
 def load_region(root: str | Path) -> RegionConfig:
     """Read and validate REGION/region.yaml; every problem names the file and the key."""
     root = Path(root).resolve()
@@ -146,59 +154,15 @@ def load_region(root: str | Path) -> RegionConfig:
         raise FileNotFoundError(f"region folder {root} does not exist")
     if not cfg_path.is_file():
         raise FileNotFoundError(f"{cfg_path} is missing: every region folder needs a region.yaml")
-    raw = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
-    if not isinstance(raw, dict):
-        raise ValueError(f"{cfg_path}: expected a mapping of settings")
-
-    def need(key):
-        if key not in raw or raw[key] in (None, ""):
-            raise ValueError(f"{cfg_path}: required key {key!r} is missing")
-        return raw[key]
-
-    name = str(need("name"))
-    start = str(need("start"))
-    parse_month(start, f"{cfg_path}: start")
-    end = raw.get("end")
-    if end is not None:
-        end = str(end)
-        if parse_month(end, f"{cfg_path}: end") < parse_month(start):
-            raise ValueError(f"{cfg_path}: end {end} is before start {start}")
-    poi_crs = str(raw.get("poi_crs", "gcj02")).lower()
-    if poi_crs not in ("gcj02", "wgs84"):
-        raise ValueError(f"{cfg_path}: poi_crs must be gcj02 or wgs84, not {poi_crs!r}")
-    typecodes = raw.get("factory_typecodes", ["1703"])
-    if isinstance(typecodes, (str, int)):
-        typecodes = [typecodes]
-    typecodes = tuple(str(t) for t in typecodes)
-    if not typecodes or not all(t.isdigit() for t in typecodes):
-        raise ValueError(f"{cfg_path}: factory_typecodes must be digit prefixes, got {typecodes}")
-    buffer_m = float(raw.get("buffer_m", 1500))
-    if not buffer_m > 0:
-        raise ValueError(f"{cfg_path}: buffer_m must be positive")
-    satellites = tuple(raw.get("satellites", SATELLITES))
-    configs = tuple(raw.get("configs", CONFIGS))
-    for value, allowed, key in ((satellites, SATELLITES, "satellites"), (configs, CONFIGS, "configs")):
-        bad = [v for v in value if v not in allowed]
-        if bad or not value:
-            raise ValueError(f"{cfg_path}: {key} must be a non-empty list drawn from {list(allowed)}, got {bad}")
+    try:
+        raw = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{cfg_path}: not valid YAML: {exc}") from None
+    raw = {} if raw is None else raw  # an empty file: told which keys are required
+    try:
+        settings = RegionSettings.model_validate(raw)
+    except ValidationError as error:
+        raise ValueError(explain(error, cfg_path, RegionSettings, raw)) from None
     if not (root / "boundary.geojson").is_file():
         raise FileNotFoundError(f"{root / 'boundary.geojson'} is missing: the area of interest is required")
-    return RegionConfig(
-        root=root,
-        name=name,
-        start=start,
-        end=end,
-        poi_crs=poi_crs,
-        factory_typecodes=typecodes,
-        buffer_m=buffer_m,
-        satellites=satellites,
-        configs=configs,
-        urban_threshold=float(raw.get("urban_threshold", 10.0)),
-        nightlights=_nightlight_settings(raw.get("nightlights"), cfg_path),
-        pois_location=str(raw.get("pois", "pois")),
-        statistics_location=str(raw.get("statistics", "statistics/gvio_monthly.csv")),
-        s3_endpoint_url=raw.get("s3_endpoint_url"),
-        cache_max_gb=None if raw.get("cache_max_gb", 20.0) is None else float(raw.get("cache_max_gb", 20.0)),
-        checks=Limits.from_mapping(raw.get("checks"), str(cfg_path)),
-        extra={k: v for k, v in raw.items() if k not in _KNOWN},
-    )
+    return RegionConfig(root=root, **dict(settings))
