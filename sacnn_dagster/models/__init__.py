@@ -1,3 +1,4 @@
-"""Models of monthly GVIO: the data they learn from, SA-CNN and its rivals, and the grid the estimate is spread over.
+"""Models of monthly GVIO: the data they learn from (`dataset`, `gapfill`, `inputs`), their common interface
+(`base`), SA-CNN (`sacnn/`) and its rivals (`rivals/`), by name (`registry`) and side by side (`suite`).
 No Dagster.
 """

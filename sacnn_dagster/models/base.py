@@ -56,6 +56,25 @@ class MonthlyModel(ABC):
     def load(cls, folder: Path) -> MonthlyModel: ...
 
 
+class JsonStateModel(MonthlyModel):
+    """A model whose whole fitted state is a small JSON-able dict (`self.state`) beside its `self.config`."""
+
+    config: dict
+    state: dict
+
+    def save(self, folder: Path) -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json(folder / "model.json", {"name": self.name, "config": self.config, "state": self.state})
+
+    @classmethod
+    def load(cls, folder: Path) -> JsonStateModel:
+        meta = read_json(Path(folder) / "model.json")
+        model = cls(**meta["config"])
+        model.state = meta["state"]
+        return model
+
+
 #: Nominal coverage of every model's interval.
 INTERVAL_COVERAGE = 0.90
 

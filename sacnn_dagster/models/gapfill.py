@@ -17,7 +17,7 @@ neighbouring months, carried by the month's own movement:
   shock, the season) from the observed factories to the hidden ones. It is 1 when too few factories were
   observed to tell.
 
-Derived columns are recomputed from the filled ones, as `core.patches` defines them: `bright_neighbour`
+Derived columns are recomputed from the filled ones, as `features.patches` defines them: `bright_neighbour`
 (buffer max > 2 x factory pixel), `factory_above_20`, `dominant_landuse` (the largest land-use sum, as the
 dataset's 1-based index); `observed_fraction` of a filled row becomes the factory's reference fraction.
 
@@ -78,6 +78,25 @@ def _interpolate(values: np.ndarray, prev: np.ndarray, nxt: np.ndarray) -> tuple
     return out, has_p | has_n
 
 
+def _fillable(
+    valid: np.ndarray, prev: np.ndarray, nxt: np.ndarray, max_gap: int, max_edge_gap: int, cloudy_share: float
+) -> np.ndarray:
+    """(M, R): where a gap may be filled (see the module docstring): between two valid months at most
+    `max_gap` apart, or at either end of the series, at most `max_edge_gap` long, in a cloudy month."""
+    m = valid.shape[0]
+    interior = (prev >= 0) & (nxt >= 0) & (nxt - prev <= max_gap + 1)
+    lost = np.zeros(m)
+    for k in range(m):
+        others = [j for j in (k - 1, k + 1) if 0 <= j < m]
+        base = np.logical_or.reduce([valid[j] for j in others])
+        lost[k] = (base & ~valid[k]).sum() / max(int(base.sum()), 1)
+    cloudy = lost >= cloudy_share
+    edge_start = (prev < 0) & (nxt >= 0) & (nxt <= max_edge_gap)
+    edge_end = (nxt < 0) & (prev >= 0) & (prev >= m - 1 - max_edge_gap)
+    edge = (edge_start | edge_end) & cloudy[:, None]
+    return interior | edge
+
+
 def fill_tables(
     tables: np.ndarray,
     feature_names: tuple[str, ...] = FEATURE_COLUMNS,
@@ -98,20 +117,8 @@ def fill_tables(
     reference = obs.max(axis=0)  # (R,)
     valid = (obs >= valid_share * reference[None, :]) & (reference[None, :] > 0)
     prev, nxt = _neighbours(valid)
-
-    # which gap rows are fillable (see the module docstring)
-    interior = (prev >= 0) & (nxt >= 0) & (nxt - prev <= max_gap + 1)
-    lost = np.zeros(m)
-    for k in range(m):
-        others = [j for j in (k - 1, k + 1) if 0 <= j < m]
-        base = np.logical_or.reduce([valid[j] for j in others])
-        lost[k] = (base & ~valid[k]).sum() / max(int(base.sum()), 1)
-    cloudy = lost >= cloudy_share
-    edge_start = (prev < 0) & (nxt >= 0) & (nxt <= max_edge_gap)
-    edge_end = (nxt < 0) & (prev >= 0) & (prev >= m - 1 - max_edge_gap)
-    edge = (edge_start | edge_end) & cloudy[:, None]
     gap = ~valid & (reference[None, :] > 0)
-    fill = gap & (interior | edge)
+    fill = gap & _fillable(valid, prev, nxt, max_gap, max_edge_gap, cloudy_share)
 
     continuous = [j for j, n in enumerate(names) if n not in _DERIVED]
     interp, available = _interpolate(x[:, :, continuous], prev, nxt)
@@ -174,19 +181,3 @@ def fill_scalars(scalars: np.ndarray, *, valid_share: float = 0.95) -> tuple[np.
             s[~valid, c] = np.interp(t[~valid], t[valid], s[valid, c])
         filled[~valid, z] = True
     return s, filled
-
-
-def model_inputs(data, gapfill: bool = True) -> tuple[np.ndarray, np.ndarray, dict]:
-    """The per-factory tables and the month scalars a model learns from: gap-filled (see above) or as
-    they are; and counts for metadata."""
-    if not gapfill:
-        return data.tables, np.asarray(data.scalars, dtype=np.float64), {"gapfill": False}
-    tables, filled = fill_tables(data.tables, tuple(data.feature_names))
-    scalars, scalars_filled = fill_scalars(data.scalars)
-    info = {
-        "gapfill": True,
-        "filled_rows": int(filled.sum()),
-        "months_with_filled_rows": int(filled.any(axis=1).sum()),
-        "months_with_filled_scalars": int(scalars_filled.any(axis=1).sum()),
-    }
-    return tables, scalars, info

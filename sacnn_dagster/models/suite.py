@@ -15,10 +15,12 @@ from sacnn_dagster.models.registry import MODELS
 
 
 def models_code_digest() -> str:
-    """Hash of the models' source files: changed model code means a new model version, never a stale one."""
+    """Hash of the models' source files, subpackages included: changed model code means a new model version,
+    never a stale one."""
+    folder = Path(__file__).parent
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode())
+    for path in sorted(folder.rglob("*.py")):
+        h.update(path.relative_to(folder).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
