@@ -14,6 +14,13 @@ from sacnn_dagster.models.dataset import Labels, MonthlyDataset
 from sacnn_dagster.models.inputs import model_inputs
 
 
+def _per_tree(forest, x: np.ndarray) -> np.ndarray:
+    """(trees, rows) predictions of every tree. Their mean is the forest's estimate, summed in the same order
+    every time: `RandomForestRegressor.predict` with n_jobs > 1 adds the trees up in the order its threads
+    finish, which changes the last bits from one call to the next."""
+    return np.stack([t.predict(x) for t in forest.estimators_])
+
+
 class RandomForestModel(JsonStateModel):
     """scikit-learn RandomForestRegressor on the same inputs as SA-CNN: the month's per-factory features
     (gap-filled, flattened in registry order) plus its urban/rural statistics. Seeded.
@@ -89,8 +96,7 @@ class RandomForestModel(JsonStateModel):
         combined_rows = np.flatnonzero(~single)
         if len(combined_rows) and (self.config["combined"] == "split" or not single.any()):
             if single.any():
-                first = self._forest().fit(rows_x[0], rows_y[0])
-                guess = first.predict(x)
+                guess = _per_tree(self._forest().fit(rows_x[0], rows_y[0]), x).mean(axis=0)
             else:
                 guess = np.ones(len(x))
             for i in combined_rows:
@@ -113,8 +119,7 @@ class RandomForestModel(JsonStateModel):
     def predict(self, data: MonthlyDataset) -> Prediction:
         if self.forest is None:
             raise RuntimeError("the model is not trained")
-        x = self._features(data)
-        per_tree = np.stack([t.predict(x) for t in self.forest.estimators_])
+        per_tree = _per_tree(self.forest, self._features(data))
         alpha = (1 - INTERVAL_COVERAGE) / 2
         return Prediction(
             per_tree.mean(axis=0), np.quantile(per_tree, alpha, axis=0), np.quantile(per_tree, 1 - alpha, axis=0)
