@@ -11,12 +11,18 @@ import pytest
 import rasterio
 from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
 
+import sacnn_dagster
 from sacnn_dagster.config.limits import Limits
-from sacnn_dagster.defs import checks
 from sacnn_dagster.defs.code_location import FEATURES_JOB, build_definitions
+from sacnn_dagster.defs.common.check_reporting import Check
 from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from sacnn_dagster.defs.evaluation.checks import HELDOUT_R2
+from sacnn_dagster.defs.features.checks import FACTORY_COUNT, PATCHES_COMPLETE
+from sacnn_dagster.defs.outputs.checks import ESTIMATE_PLAUSIBLE, GRID_SUMS
+from sacnn_dagster.defs.sources.checks import COMPOSITE_COVERAGE, COMPOSITE_VALID
 from sacnn_dagster.nightlights.eog_names import parse_composite_name
-from sacnn_dagster.quality import verdicts as quality
+from sacnn_dagster.quality.grid import GRID_SUM_TOLERANCE
+from sacnn_dagster.quality.model import MIN_HELD_OUT_LABELS
 
 PARTITION_STATUSES = """
 query ($path: [String!]!) {
@@ -29,12 +35,12 @@ query ($path: [String!]!) {
 }"""
 
 MONTHLY_CHECKS = (
-    checks.COMPOSITE_VALID,
-    checks.COMPOSITE_COVERAGE,
-    checks.FACTORY_COUNT,
-    checks.PATCHES_COMPLETE,
-    checks.ESTIMATE_PLAUSIBLE,
-    checks.GRID_SUMS,
+    COMPOSITE_VALID,
+    COMPOSITE_COVERAGE,
+    FACTORY_COUNT,
+    PATCHES_COMPLETE,
+    ESTIMATE_PLAUSIBLE,
+    GRID_SUMS,
 )
 
 
@@ -46,7 +52,7 @@ def checked_demo(materialized_small_demo):
         yield instance, build_definitions(done.region, str(done.storage))
 
 
-def check_state(instance, check: checks.Check, partitions) -> dict[str, set[str]]:
+def check_state(instance, check: Check, partitions) -> dict[str, set[str]]:
     """Months per resolved status, as the UI's partition bar of the check shows them."""
     state = instance.event_log_storage.get_asset_check_state([(check.key(), partitions)])[check.key()]
     return {status.value: set(subset.value.get_partition_keys()) for status, subset in state.subsets.items()}
@@ -84,30 +90,30 @@ def test_every_check_passes_on_every_month_of_the_demo(checked_demo):
         by_month = evaluations(instance, check.key())
         assert set(by_month) == months
         assert all(e["passed"] and e["blocking"] == check.blocking for e in by_month.values()), check.name
-    composite = evaluations(instance, checks.COMPOSITE_VALID.key())["2020-03"]
+    composite = evaluations(instance, COMPOSITE_VALID.key())["2020-03"]
     assert composite["share_without_radiance"] == 0.0 and composite["pixels_out_of_range"] == 0
     assert -1.5 <= composite["radiance_min"] < composite["radiance_max"] < 1e5
-    assert 0 < evaluations(instance, checks.COMPOSITE_COVERAGE.key())["2020-03"]["share_observed"] <= 1
-    counts = evaluations(instance, checks.FACTORY_COUNT.key())
+    assert 0 < evaluations(instance, COMPOSITE_COVERAGE.key())["2020-03"]["share_observed"] <= 1
+    counts = evaluations(instance, FACTORY_COUNT.key())
     assert counts["2020-05"]["snapshot"] == "2020-05" and counts["2020-05"]["previous_snapshot"] == "2019-07"
     assert 0 < counts["2020-05"]["relative_change"] <= Limits().max_factory_count_change
     assert counts["2019-07"]["previous_month"] is None  # the first month has nothing to compare with
-    patches = evaluations(instance, checks.PATCHES_COMPLETE.key())["2021-12"]
+    patches = evaluations(instance, PATCHES_COMPLETE.key())["2021-12"]
     assert patches["factories"] == patches["patch_rows"] > 100 and patches["factories_without_patch"] == 0
-    estimates = evaluations(instance, checks.ESTIMATE_PLAUSIBLE.key())
+    estimates = evaluations(instance, ESTIMATE_PLAUSIBLE.key())
     judged = {m for m, e in estimates.items() if e["ratio_to_median"] is not None}
     assert judged == {m for m in months if m >= "2020-01"}  # six earlier months with an estimate
     assert all(0.8 < estimates[m]["ratio_to_median"] < 1.25 for m in judged)
-    grid = evaluations(instance, checks.GRID_SUMS.key())["2021-06"]
-    assert grid["relative_error"] <= quality.GRID_SUM_TOLERANCE and grid["grid_sum"] == pytest.approx(grid["estimate"])
+    grid = evaluations(instance, GRID_SUMS.key())["2021-06"]
+    assert grid["relative_error"] <= GRID_SUM_TOLERANCE and grid["grid_sum"] == pytest.approx(grid["estimate"])
 
 
 def test_heldout_r2_is_checked_after_retraining(checked_demo):
     instance, _ = checked_demo
-    r2 = evaluations(instance, dg.AssetCheckKey(dg.AssetKey("model_evaluation"), checks.HELDOUT_R2.name))[None]
+    r2 = evaluations(instance, dg.AssetCheckKey(dg.AssetKey("model_evaluation"), HELDOUT_R2.name))[None]
     assert r2["passed"] and r2["floor"] == Limits().r2_floor
     assert r2["time_held_out_labels"] == 12 and r2["time_r2"] >= Limits().r2_floor
-    assert r2["random_held_out_labels"] < quality.MIN_HELD_OUT_LABELS  # reported, not judged
+    assert r2["random_held_out_labels"] < MIN_HELD_OUT_LABELS  # reported, not judged
     assert "sacnn held-out R²: time" in r2["description"]
 
 
@@ -187,7 +193,8 @@ def test_a_warning_does_not_block_and_the_ui_shows_the_month(small_demo_region, 
     # what the UI reads: the check's partition statuses through the webserver's GraphQL schema
     monkeypatch.setenv("SACNN_REGION", str(region))
     monkeypatch.setenv("SACNN_STORAGE", str(tmp_path / "out"))
-    with define_out_of_process_context(str(Path(checks.__file__).with_name("definitions.py")), None, instance) as ctx:
+    definitions = str(Path(sacnn_dagster.__file__).with_name("definitions.py"))
+    with define_out_of_process_context(definitions, None, instance) as ctx:
         answer = execute_dagster_graphql(ctx, PARTITION_STATUSES, {"path": ["ntl_composite"]})
     by_name = {c["name"]: c for c in answer.data["assetNodeOrError"]["assetChecksOrError"]["checks"]}
     assert by_name["composite_coverage"]["partitionStatuses"]["ranges"] == [
@@ -201,5 +208,5 @@ def test_a_warning_does_not_block_and_the_ui_shows_the_month(small_demo_region, 
     again = job.execute_in_process(instance=instance, partition_key="2019-10")
     warned = next(e for e in again.get_asset_check_evaluations() if e.check_name == "composite_coverage")
     assert warned.partition == "2019-10" and not warned.passed
-    state = check_state(instance, checks.COMPOSITE_COVERAGE, defs.resolve_assets_def("ntl_composite").partitions_def)
+    state = check_state(instance, COMPOSITE_COVERAGE, defs.resolve_assets_def("ntl_composite").partitions_def)
     assert state["FAILED"] == {"2019-10"} and state["SUCCEEDED"] == {"2019-09", "2019-11"}

@@ -15,10 +15,11 @@ import dagster as dg
 import pytest
 from dagster._core.test_utils import create_run_for_test
 
+from sacnn_dagster.defs.automation.run_tags import REASON_TAG, THEN_TAG
+from sacnn_dagster.defs.automation.settings import AUTOMATION_ENV, default_status
 from sacnn_dagster.defs.code_location import build_definitions
 from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sacnn_dagster.defs.resources import CredentialsResource, RegionResource
-from sacnn_dagster.defs.sensors import AUTOMATION_ENV, REASON_TAG, THEN_TAG, default_status
 from sacnn_dagster.io.input_folder import LocalFolder
 from sacnn_dagster.versioning.source_scan import FolderIndex, MonthVersionWatcher, VersionCursor, run_key
 from sacnn_dagster.versioning.versions import code_digest, content_digest, range_data_version

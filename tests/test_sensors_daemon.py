@@ -22,8 +22,9 @@ from dagster._core.scheduler.instigation import InstigatorType, TickStatus
 from test_sensors import composite_files, reprocess
 
 from sacnn_dagster.cli.run import INSTANCE_YAML, run_region
+from sacnn_dagster.defs.automation.run_tags import REASON_TAG
+from sacnn_dagster.defs.automation.settings import AUTOMATION_ENV, INTERVAL_ENV
 from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-from sacnn_dagster.defs.sensors import AUTOMATION_ENV, INTERVAL_ENV, REASON_TAG
 
 ROOT = Path(__file__).parents[1]
 DAEMON = Path(sys.executable).parent / "dagster-daemon"

@@ -11,13 +11,10 @@ import pytest
 import yaml
 
 from sacnn_dagster.defs.code_location import REFERENCE_JOB, build_definitions
-from sacnn_dagster.defs.resources import CredentialsResource
-from sacnn_dagster.defs.storage import (
-    LocalOutputStorage,
-    S3OutputStorage,
-    endpoint_url_from_environment,
-    output_storage,
-)
+from sacnn_dagster.defs.resources.credentials import CredentialsResource
+from sacnn_dagster.defs.resources.local_storage import LocalOutputStorage
+from sacnn_dagster.defs.resources.s3_storage import S3OutputStorage
+from sacnn_dagster.defs.resources.storage_for_root import endpoint_url_from_environment, output_storage
 from sacnn_dagster.io.layout import STATISTICS_FILE
 from tests.servers.s3 import ACCESS_KEY, SECRET_KEY
 

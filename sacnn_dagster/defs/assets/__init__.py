@@ -1,1 +1,1 @@
-"""Dagster assets, grouped as the UI shows them: sources, features, model, outputs."""
+"""Former home of the assets, now in the domain folders (sources/, features/, model/, outputs/, evaluation/)."""

@@ -1,54 +1,5 @@
-"""The loop every monthly asset runs: a range run (single-run backfill policy) covers many months, each
-written and described on its own partition, and one bad month costs only itself."""
+"""The monthly loop under its former module name; it lives in defs/common/monthly.py."""
 
-from collections.abc import Callable
+from sacnn_dagster.defs.common.monthly import FAILED_MONTHS, materialize_months
 
-import dagster as dg
-
-from sacnn_dagster.io.transient import is_transient
-
-#: Metadata of a monthly step's failure: {month: cause} of the months that failed; the others were written.
-FAILED_MONTHS = "failed_months"
-
-#: For the monthly assets: a server or store having a bad moment (see io/transient.py) gets two more
-#: tries, 10 then 20 s later, on top of the downloader's own retries (about 15 s). Bad input is never
-#: retried: `materialize_months` raises it as a Failure that forbids retries.
-TRANSIENT_RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL)
-
-
-def materialize_months(
-    context: dg.AssetExecutionContext,
-    work: Callable[[str], dict],
-    summary: Callable[[dict], str] | None = None,
-) -> list[dict]:
-    """Run `work(month)` for every partition of the run in order; its dict becomes that partition's
-    metadata (so the UI shows per-month figures in range runs too). Returns the metadata, month by month.
-
-    A transient error (io/transient.py) is raised at once, for the retry policy to run the step again.
-    Any other error fails its month only: the other months are still written, then the step fails with
-    every failed month and its cause in the message and in the metadata `failed_months`, so that a
-    backfill can carry on without them (see cli/backfill.py) and the month can be run again alone once its
-    input is fixed."""
-    keys = context.partition_keys
-    name = context.asset_key.to_user_string()
-    out = []
-    failed: dict[str, str] = {}
-    for i, month in enumerate(keys, start=1):
-        try:
-            meta = work(month)
-        except Exception as exc:
-            if is_transient(exc):
-                raise
-            failed[month] = str(exc) or type(exc).__name__
-            context.log.error(f"{name} {month} ({i}/{len(keys)}) failed: {failed[month]}")
-            continue
-        context.add_asset_metadata(meta, partition_key=month)
-        context.log.info(f"{name} {month} ({i}/{len(keys)})" + (f": {summary(meta)}" if summary else ""))
-        out.append(meta)
-    if failed:
-        raise dg.Failure(
-            description="; ".join(f"{month}: {cause}" for month, cause in failed.items()),
-            metadata={FAILED_MONTHS: dg.MetadataValue.json(failed)},
-            allow_retries=False,
-        )
-    return out
+__all__ = ["FAILED_MONTHS", "materialize_months"]

@@ -1,4 +1,4 @@
-"""Source assets: the month's night-light composite and the published statistics."""
+"""The month's night-light composite (`ntl_composite`), the first step of every month."""
 
 from collections.abc import Iterator
 
@@ -6,20 +6,14 @@ import dagster as dg
 import numpy as np
 
 from sacnn_dagster.config.limits import Limits
-from sacnn_dagster.defs.assets.monthly import TRANSIENT_RETRY, materialize_months
-from sacnn_dagster.defs.checks import (
-    COMPOSITE_COVERAGE,
-    COMPOSITE_VALID,
-    CheckedOutput,
-    composite_checks,
-    monthly_specs,
-)
-from sacnn_dagster.defs.resources import RegionResource
-from sacnn_dagster.defs.storage import OutputStorage
-from sacnn_dagster.features.statistics import parse_statistics
+from sacnn_dagster.defs.common.check_reporting import CheckedOutput, monthly_specs
+from sacnn_dagster.defs.common.monthly import materialize_months, monthly_asset_options
+from sacnn_dagster.defs.resources.region import RegionResource
+from sacnn_dagster.defs.resources.storage import OutputStorage
+from sacnn_dagster.defs.sources.checks import COMPOSITE_COVERAGE, COMPOSITE_VALID, composite_checks
 from sacnn_dagster.geo.cog import write_cog
-from sacnn_dagster.io.layout import STATISTICS_FILE, month_file
-from sacnn_dagster.versioning.versions import code_digest, content_digest, range_data_version
+from sacnn_dagster.io.layout import month_file
+from sacnn_dagster.versioning.versions import code_digest, range_data_version
 
 
 def composite_month(region: RegionResource, storage: OutputStorage, month: str) -> dict:
@@ -57,24 +51,23 @@ def composite_month(region: RegionResource, storage: OutputStorage, month: str) 
     }
 
 
-def build_source_assets(partitions: dg.PartitionsDefinition, limits: Limits) -> list:
+def build_ntl_composite(partitions: dg.PartitionsDefinition, limits: Limits) -> dg.AssetsDefinition:
     @dg.asset(
-        partitions_def=partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        retry_policy=TRANSIENT_RETRY,
         group_name="sources",
         kinds={"rasterio"},
         code_version=code_digest(
             "nightlights.composite_reader", "nightlights.eog_names", "nightlights.black_marble_tiles"
         ),
         check_specs=monthly_specs(partitions, limits, COMPOSITE_VALID, COMPOSITE_COVERAGE),
+        **monthly_asset_options(partitions, retry_transient=True),
     )
     def ntl_composite(
         context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
     ) -> Iterator[CheckedOutput]:
-        """The month's VIIRS night-light composite (EOG VNL v1 monthly, avg_rade9h) clipped to the area of
-        interest, with the cloud-free coverage count as band 2. When several files exist for a month, the
-        region's satellite and configuration preference, then the newest processing stamp, decide; the
+        """The month's VIIRS night-light composite, as the source publishes it (EOG VNL monthly avg_rade9h,
+        or NASA Black Marble VNP46A3, from the region's `nightlights:` source), clipped to the area of
+        interest, with the count of cloud-free observations as band 2. When several files exist for a month,
+        the region's satellite and configuration preference, then the newest processing stamp, decide; the
         metadata says which file was used and what was passed over. Cloud-Optimized GeoTIFF,
         `ntl_composite/YYYY-MM.tif`."""
         metas = materialize_months(
@@ -86,27 +79,4 @@ def build_source_assets(partitions: dg.PartitionsDefinition, limits: Limits) -> 
         )
         yield from composite_checks(context, region, storage, limits)
 
-    @dg.asset(group_name="sources", kinds={"pandas"}, code_version=code_digest("features.statistics"))
-    def gvio_statistics(region: RegionResource, storage: OutputStorage) -> dg.MaterializeResult:
-        """The published monthly industrial output (GVIO, 亿元) used as labels, one row per published
-        value. A combined January-February release stays one row covering two months (it is never split
-        evenly). `gvio_statistics/gvio_monthly.parquet`."""
-        path = region.statistics_file()
-        table = parse_statistics(path)
-        with storage.writing(STATISTICS_FILE) as tmp:
-            table.to_parquet(tmp, index=False)
-        return dg.MaterializeResult(
-            metadata={
-                "path": dg.MetadataValue.path(storage.uri(STATISTICS_FILE)),
-                "published_values": len(table),
-                "months_covered": int(table["n_months"].sum()),
-                "combined_releases": int((table["n_months"] > 1).sum()),
-                "first_month": table["first_month"].min() if len(table) else None,
-                "last_month": table["last_month"].max() if len(table) else None,
-                "preview": dg.MetadataValue.md(table.tail(12).to_markdown(index=False)),
-            },
-            # the file's content, so that a revised value (not a touched file) makes the model stale
-            data_version=dg.DataVersion(content_digest(path)),
-        )
-
-    return [ntl_composite, gvio_statistics]
+    return ntl_composite

@@ -9,7 +9,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from sacnn_dagster.defs.storage import OutputStorage
+from sacnn_dagster.defs.resources.storage import OutputStorage
 from sacnn_dagster.features.cleaning import CleanedNTL
 from sacnn_dagster.geo.grid import Grid
 from sacnn_dagster.io.layout import ESTIMATES_CHART, STATISTICS_FILE, month_file, months_stored, preview_file

@@ -1,9 +1,8 @@
-"""Dagster resources: the region's inputs and the credentials for remote sources (the output storage is in
-defs/storage.py)."""
+"""The region's inputs (settings, boundary, night lights, POI snapshots, land use, statistics), as a Dagster
+resource."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -12,39 +11,14 @@ import shapely
 from pydantic import PrivateAttr
 
 from sacnn_dagster.config.region import RegionConfig, load_region
+from sacnn_dagster.defs.resources.credentials import CredentialsResource
 from sacnn_dagster.features.pois import list_snapshots
 from sacnn_dagster.geo.landuse import LandUse, load_landuse
 from sacnn_dagster.io.cache import CacheSettings, default_cache_folder
-from sacnn_dagster.io.credentials import ENV_VARS, Credentials
 from sacnn_dagster.io.input_folder import InputFolder
 from sacnn_dagster.io.open_folder import open_input_folder
 from sacnn_dagster.nightlights.open_source import open_nightlight_source
 from sacnn_dagster.nightlights.source import NightlightSource
-
-
-class CredentialsResource(dg.ConfigurableResource):
-    """Secrets for remote sources and S3. Set them only as `EnvVar`s (see `from_environment`): Dagster then
-    keeps the values out of run config and the UI."""
-
-    eog_username: str | None = None
-    eog_password: str | None = None
-    eog_token: str | None = None
-    eog_session_cookie: str | None = None
-    earthdata_token: str | None = None
-    aws_access_key_id: str | None = None
-    aws_secret_access_key: str | None = None
-    aws_session_token: str | None = None
-
-    @classmethod
-    def from_environment(cls) -> CredentialsResource:
-        """An `EnvVar` for every documented variable that is set (see io/credentials.py)."""
-        return cls(**{field: dg.EnvVar(var) for field, var in ENV_VARS.items() if os.environ.get(var)})
-
-    def credentials(self) -> Credentials:
-        # Outside a run (cli/run.py asks the region for its months before launching runs) Dagster has not
-        # resolved the EnvVars yet: resolve them here, or the variable's *name* would be sent as the secret.
-        values = {field: getattr(self, field) for field in ENV_VARS}
-        return Credentials(**{f: v.get_value() if isinstance(v, dg.EnvVar) else v for f, v in values.items()})
 
 
 class RegionResource(dg.ConfigurableResource):

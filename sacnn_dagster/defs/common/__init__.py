@@ -1,0 +1,1 @@
+"""What the domains' assets share: the monthly loop, the check reporting, the pictures in the metadata."""

@@ -1,0 +1,87 @@
+"""The models' evaluation (`model_evaluation`): scores on held-out labels, the grids against the truth, and
+the chart of every month's estimates."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from sacnn_dagster.config.limits import Limits
+from sacnn_dagster.defs.common.previews import estimates_chart
+from sacnn_dagster.defs.evaluation.checks import HELDOUT_R2, evaluation_check
+from sacnn_dagster.defs.evaluation.grid_validation import district_validation, grid_validation
+from sacnn_dagster.defs.model.training_data import load_training_data, read_current_model
+from sacnn_dagster.defs.resources.region import RegionResource
+from sacnn_dagster.defs.resources.storage import OutputStorage
+from sacnn_dagster.evaluation.held_out import held_out_scores
+from sacnn_dagster.evaluation.metrics import random_split, time_split
+from sacnn_dagster.io.layout import EVALUATION_SUMMARY, months_stored
+from sacnn_dagster.versioning.versions import code_digest
+
+
+def _summary_table(models: dict) -> str:
+    rows = []
+    for name, splits in models.items():
+        rows.append(
+            {
+                "model": name,
+                **{
+                    f"{s} {k}": round(splits[s][k], 4 if k == "r2" else 2)
+                    for s in ("random", "time")
+                    for k in ("r2", "rmse", "mape")
+                },
+            }
+        )
+    return pd.DataFrame(rows).to_markdown(index=False)
+
+
+def build_model_evaluation(has_districts: bool, limits: Limits) -> dg.AssetsDefinition:
+    @dg.asset(
+        deps=["gvio_model", "gvio_grid", *(["gvio_by_district"] if has_districts else [])],
+        group_name="outputs",
+        kinds={"pandas"},
+        code_version=code_digest("evaluation", "evaluation.validation", "models"),
+        check_specs=[HELDOUT_R2.spec(limits)],
+    )
+    def model_evaluation(
+        context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
+    ) -> dg.MaterializeResult:
+        """How good the estimates are, on months the models never saw: for each model, R², RMSE and MAPE
+        under the paper's random split (1/6 of the labels held out, seed 2021) and under a time-ordered
+        hold-out (the last 12 labels), each model retrained on the training labels only. Grid validation:
+        the SA-CNN grid against the true grid (synthetic regions) and, summed by district and year, against
+        `validation/district_gvio_annual.csv`. `evaluation/summary.json`. The `estimates_chart` shows every
+        month's estimates and intervals against the published statistics (`previews/gvio_estimates.png`)."""
+        data, labels, _, _ = load_training_data(storage)
+        splits = {"random": random_split(len(labels)), "time": time_split([p[:7] for p in labels.periods])}
+        per_split = {name: held_out_scores(data, labels, *idx) for name, idx in splits.items()}
+        models = {m: {s: per_split[s][m] for s in splits} for m in per_split["random"]}
+        grid_months = months_stored(storage.list_keys("gvio_grid"), "gvio_grid")
+        validation = region.config.validation_dir
+        true_grid = grid_validation(storage, grid_months, validation / "grid")
+        district = district_validation(storage, grid_months, validation / "district_gvio_annual.csv")
+        grid = {
+            "r2_vs_true_grid": true_grid["r2"] if true_grid else None,
+            "r2_vs_district": district["r2"] if district else None,
+            "true_grid": true_grid,
+            "district": district,
+        }
+        summary = {"models": models, "grid": grid, "model_version": read_current_model(storage)["version"]}
+        with storage.writing(EVALUATION_SUMMARY) as tmp:
+            Path(tmp).write_text(json.dumps(summary, indent=2, default=float))
+        table = _summary_table(models)
+        context.log.info("\n" + table)
+        return dg.MaterializeResult(
+            metadata={
+                "summary": dg.MetadataValue.md(table),
+                "estimates_chart": estimates_chart(storage),
+                **{f"{m}_{s}_r2": float(models[m][s]["r2"]) for m in models for s in splits},
+                "grid_r2_vs_true_grid": grid["r2_vs_true_grid"],
+                "grid_r2_vs_district": grid["r2_vs_district"],
+                "path": dg.MetadataValue.path(storage.uri(EVALUATION_SUMMARY)),
+            },
+            check_results=[evaluation_check(models, limits)],
+        )
+
+    return model_evaluation

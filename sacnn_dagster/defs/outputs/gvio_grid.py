@@ -1,0 +1,109 @@
+"""The month's GVIO grid (`gvio_grid`): SA-CNN's estimate spread over the pixels of industrial land."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from sacnn_dagster.config.limits import Limits
+from sacnn_dagster.defs.common.check_reporting import CheckedOutput, monthly_specs
+from sacnn_dagster.defs.common.monthly import monthly_asset_options
+from sacnn_dagster.defs.common.previews import gvio_map
+from sacnn_dagster.defs.outputs.checks import GRID_SUMS, grid_checks
+from sacnn_dagster.defs.resources.region import RegionResource
+from sacnn_dagster.defs.resources.storage import OutputStorage
+from sacnn_dagster.features.patch_table import read_patch_table
+from sacnn_dagster.geo.cog import read_band, write_cog
+from sacnn_dagster.geo.landuse import INDUSTRIAL, LANDUSE_CLASSES, rasterize_landuse
+from sacnn_dagster.gridding.gvio_grid import bright_threshold, distribute_estimate
+from sacnn_dagster.io.layout import month_file
+from sacnn_dagster.versioning.versions import code_digest
+
+UNITS = "亿元 (100 million yuan) per pixel"
+
+
+def grid_month(region: RegionResource, storage: OutputStorage, month: str) -> tuple[dict, float, float]:
+    """Write one month's grid; returns metadata, the SA-CNN estimate and the stored grid's sum."""
+    with storage.reading(month_file("gvio_estimate", month)) as path:
+        estimates = pd.read_parquet(path).set_index("model")
+    estimate = float(estimates.loc["sacnn", "estimate"])
+    with storage.reading(month_file("ntl_clean", month)) as path:
+        ntl, grid = read_band(path, 1)
+        flag, _ = read_band(path, 2)
+    with storage.reading(month_file("factory_patches", month)) as path:
+        patches = read_patch_table(path)
+    inside = np.isfinite(flag)
+    landuse = region.landuse
+    if landuse is not None:
+        industrial = rasterize_landuse(landuse, grid) == LANDUSE_CLASSES.index(INDUSTRIAL)
+        mask_rule = "EULUC class 301 (industrial) in landuse.geojson"
+    else:
+        industrial = np.zeros(grid.shape, bool)
+        rows, cols = patches.factories["row"].to_numpy(), patches.factories["col"].to_numpy()
+        ok = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+        industrial[rows[ok], cols[ok]] = True
+        mask_rule = "pixels holding a factory (no land-use layer)"
+    threshold = bright_threshold(patches.factories["ntl_factory"].to_numpy())
+    result = distribute_estimate(estimate, ntl, industrial, inside, threshold)
+    key = month_file("gvio_grid", month)
+    with storage.writing(key) as tmp:
+        write_cog(
+            tmp,
+            [result.gvio],
+            grid,
+            descriptions=["gvio"],
+            tags={
+                "month": month,
+                "units": UNITS,
+                "estimate": f"{estimate:.6f}",
+                "model": "sacnn",
+                "model_version": str(estimates.loc["sacnn", "model_version"]),
+            },
+        )
+    with storage.reading(key) as path:
+        stored, _ = read_band(path)
+    stored_sum = float(np.nansum(stored.astype(np.float64)))
+    meta = {
+        "path": dg.MetadataValue.path(storage.uri(key)),
+        "units": UNITS,
+        "estimate": estimate,
+        "grid_sum": stored_sum,
+        "bright_threshold": result.threshold,
+        "pixels_with_gvio": result.pixels_used,
+        "pixels_bright_excluded": result.pixels_bright_excluded,
+        "industrial_pixels_not_observed": result.pixels_not_observed,
+        "spread_evenly_no_light": result.spread_evenly,
+        "industrial_mask": mask_rule,
+        "preview": gvio_map(storage, month, stored, grid, estimate),
+    }
+    return meta, estimate, stored_sum
+
+
+def build_gvio_grid(partitions: dg.PartitionsDefinition, limits: Limits) -> dg.AssetsDefinition:
+    @dg.asset(
+        deps=["gvio_estimate", "ntl_clean", "factory_patches"],
+        group_name="outputs",
+        kinds={"rasterio"},
+        check_specs=monthly_specs(partitions, limits, GRID_SUMS),
+        code_version=code_digest("gridding.gvio_grid", "geo.landuse"),
+        **monthly_asset_options(partitions, retry_transient=False),
+    )
+    def gvio_grid(
+        context: dg.AssetExecutionContext, region: RegionResource, storage: OutputStorage
+    ) -> Iterator[CheckedOutput]:
+        """The month's industrial output mapped on the native 15″ night-light grid (亿元 per pixel): the
+        SA-CNN estimate spread over industrial land in proportion to its light, pixels brighter than the
+        95th percentile of light at factories left out (commercial or residential light). The grid adds up
+        to the estimate; the check `grid_sums_to_estimate` proves it for every month.
+        Cloud-Optimized GeoTIFF, `gvio_grid/YYYY-MM.tif`; each month's `preview` is its map
+        (also `previews/gvio_grid/YYYY-MM.png`)."""
+        estimate_and_sum = {}
+        for month in context.partition_keys:
+            meta, estimate, stored_sum = grid_month(region, storage, month)
+            context.add_asset_metadata(meta, partition_key=month)
+            estimate_and_sum[month] = (estimate, stored_sum)
+        yield dg.MaterializeResult()
+        yield from grid_checks(context, estimate_and_sum)
+
+    return gvio_grid
