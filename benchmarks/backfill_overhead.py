@@ -32,10 +32,10 @@ import time
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.storage.tags import BACKFILL_ID_TAG
 
-from sacnn_dagster.cli.backfill import DaemonForInstance, ProgressBar, follow, launch_backfill, target_subset
+from sacnn_dagster.cli.backfill import DaemonForInstance, follow, launch_backfill, target_subset
 from sacnn_dagster.defs.code_location import build_definitions
+from sacnn_dagster.defs.dagster_private import BACKFILL_ID_TAG
 from sacnn_dagster.defs.sensors import AUTOMATION_ENV
 from sacnn_dagster.demo import DemoSpec, make_demo_region
 
@@ -97,7 +97,7 @@ def one_backfill(region: Path, work: Path, stock_daemon: bool) -> dict:
             daemon.ensure()  # starts the daemon `sacnn-dagster backfill` starts, unless the stock one runs
             wait_for_heartbeat(instance)
             backfill_id = launch_backfill(instance, graph, target_subset(graph, months, set()), "benchmark")
-            follow(instance, graph, backfill_id, ProgressBar(sys.stderr), daemon)
+            follow(instance, graph, backfill_id, sys.stderr, daemon)
             result = measure(instance, backfill_id)
         if stock is not None:
             stock.terminate()

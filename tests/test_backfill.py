@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -23,10 +24,11 @@ import pytest
 import yaml
 from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
 
-from sacnn_dagster.cli.backfill import DaemonForInstance, ProgressBar, follow
+import sacnn_dagster
+from sacnn_dagster.cli.backfill import DaemonForInstance, follow
+from sacnn_dagster.cli.backfill.progress import QUIET_INTERVAL_S
 from sacnn_dagster.cli.run import INSTANCE_YAML
 from sacnn_dagster.config.months import month_range
-from sacnn_dagster.defs import code_location
 from sacnn_dagster.defs.assets.monthly import FAILED_MONTHS, materialize_months
 from sacnn_dagster.defs.code_location import build_definitions
 from sacnn_dagster.defs.dagster_private import (
@@ -48,7 +50,7 @@ MONTHLY = [
     "gvio_grid",
     "gvio_by_district",
 ]
-DEFINITIONS = str(Path(code_location.__file__).with_name("definitions.py"))
+DEFINITIONS = str(Path(sacnn_dagster.__file__).with_name("definitions.py"))
 #: One more than the downloader's retries (4): its last try gives up, and the step fails as transient.
 DOWNLOADER_ATTEMPTS = 5
 
@@ -95,10 +97,15 @@ def test_a_backfill_survives_a_broken_month_retries_a_transient_one_and_reruns_t
         )
         server.fail(composite_path(files, flaky), *["500"] * DOWNLOADER_ATTEMPTS)
 
+        started = time.monotonic()
         first = backfill(tmp=tmp_path)
+        elapsed = time.monotonic() - started
         assert first.returncode == 1, first.stdout[-3000:] + first.stderr[-3000:]
         # followed with a progress bar, on stderr; the daemon was started for the command
         assert "[" + "#" * 30 + "]" in first.stderr and "asset partitions" in first.stderr
+        # stderr is not a terminal: a redraw every QUIET_INTERVAL_S at most, plus the first and last of each of
+        # the two backfills (not one per look, every second)
+        assert first.stderr.count("asset partitions") <= elapsed / QUIET_INTERVAL_S + 4 + 2, first.stderr
         assert "No dagster-daemon is running for this instance: started one" in first.stdout
         # the broken month is named with its file and cause, and how to run it again alone
         assert f"FAILED {broken} ntl_composite: " in first.stderr
@@ -186,7 +193,7 @@ def test_materialize_all_from_the_ui_is_an_asset_backfill_that_finishes(small_de
             )
         launched = answer.data["launchPartitionBackfill"]
         assert launched["__typename"] == "LaunchBackfillSuccess", launched
-        outcome = follow(instance, graph, launched["backfillId"], ProgressBar(io.StringIO()), daemon)
+        outcome = follow(instance, graph, launched["backfillId"], io.StringIO(), daemon)
         assert outcome.status == BulkActionStatus.COMPLETED_SUCCESS, outcome.errors
         months = set(graph.get(dg.AssetKey("ntl_composite")).partitions_def.get_partition_keys())
         for asset in MONTHLY:
