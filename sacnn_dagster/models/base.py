@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 from sacnn_dagster.models.dataset import Labels, MonthlyDataset
 
@@ -80,15 +81,8 @@ INTERVAL_COVERAGE = 0.90
 
 
 def t_quantile(p: float, dof: int) -> float:
-    """Student t quantile (Cornish-Fisher expansion; within 1 % of the exact value for dof >= 3)."""
-    from statistics import NormalDist
-
-    z = NormalDist().inv_cdf(p)
-    d = max(dof, 1)
-    g1 = (z**3 + z) / 4
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
-    return z + g1 / d + g2 / d**2 + g3 / d**3
+    """Student t quantile (scipy's), with at least one degree of freedom."""
+    return float(stats.t.ppf(p, max(dof, 1)))
 
 
 def residual_half_width(residuals: np.ndarray, coverage: float = INTERVAL_COVERAGE) -> float:
