@@ -1,8 +1,11 @@
-"""How good the estimates are: metrics, the two hold-out splits, and grid validation."""
+"""How good the estimates are: the metrics (scikit-learn's, undefined cases as NaN) and the two hold-out splits."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from sklearn.metrics import mean_absolute_percentage_error, r2_score, root_mean_squared_error
 
 #: The paper's random split: 90 training / 18 test months with seed 2021 (1/6 held out).
 RANDOM_SPLIT_SEED = 2021
@@ -11,22 +14,32 @@ RANDOM_TEST_SHARE = 18 / 108
 TIME_HOLDOUT = 12
 
 
-def r2(observed, predicted) -> float:
-    """Coefficient of determination, 1 - SS_res / SS_tot (not the squared correlation)."""
+def _finite(observed, predicted) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both as float64 arrays; None when there is no value or a value is NaN or infinite: scikit-learn
+    raises there, a score here is NaN (and the R² check fails on it)."""
     y, p = np.asarray(observed, dtype=np.float64), np.asarray(predicted, dtype=np.float64)
-    ss_tot = ((y - y.mean()) ** 2).sum()
-    return float(1.0 - ((y - p) ** 2).sum() / ss_tot) if ss_tot > 0 else float("nan")
+    return (y, p) if y.size and np.isfinite(y).all() and np.isfinite(p).all() else None
+
+
+def r2(observed, predicted) -> float:
+    """Coefficient of determination, 1 - SS_res / SS_tot (not the squared correlation). NaN when the
+    observations do not vary (one of them, or all equal), where scikit-learn would say 1 or 0."""
+    pair = _finite(observed, predicted)
+    return math.nan if pair is None or np.ptp(pair[0]) == 0 else r2_score(*pair)
 
 
 def rmse(observed, predicted) -> float:
-    y, p = np.asarray(observed, dtype=np.float64), np.asarray(predicted, dtype=np.float64)
-    return float(np.sqrt(((y - p) ** 2).mean()))
+    pair = _finite(observed, predicted)
+    return math.nan if pair is None else root_mean_squared_error(*pair)
 
 
 def mape(observed, predicted) -> float:
-    """Mean absolute percentage error, in percent."""
-    y, p = np.asarray(observed, dtype=np.float64), np.asarray(predicted, dtype=np.float64)
-    return float(np.mean(np.abs((y - p) / y)) * 100.0)
+    """Mean absolute percentage error, in percent. Infinite when an observation is 0, where scikit-learn
+    would divide by the machine epsilon."""
+    pair = _finite(observed, predicted)
+    if pair is None:
+        return math.nan
+    return mean_absolute_percentage_error(*pair) * 100.0 if pair[0].all() else math.inf
 
 
 def metrics(observed, predicted) -> dict[str, float]:
