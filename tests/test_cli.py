@@ -1,7 +1,9 @@
-"""The README's first command, end to end on a small demo region, through the installed console script."""
+"""The README's first command, end to end on a small demo region, through the installed console script; what
+the terminal shows of a run: a summary per asset and stretch of months, failures in one line each."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +20,16 @@ from sacnn_dagster.config.months import month_range
 from sacnn_dagster.nightlights.eog_names import parse_composite_name
 
 SCRIPT = shutil.which("sacnn-dagster", path=str(Path(sys.executable).parent)) or "sacnn-dagster"
+MONTHLY = [
+    "ntl_composite",
+    "ntl_clean",
+    "factories",
+    "factory_patches",
+    "gvio_estimate",
+    "gvio_grid",
+    "gvio_by_district",
+]
+UNPARTITIONED = ["gvio_statistics", "gvio_model", "model_evaluation"]
 
 
 def cli(*args, cwd, home):
@@ -25,20 +37,28 @@ def cli(*args, cwd, home):
     return subprocess.run([SCRIPT, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
 
-def test_demo_command_builds_and_materializes_every_month(tmp_path):
-    home = tmp_path / "home"
-    out = cli("demo", "--small", "--region", "region", "--storage", "out", cwd=tmp_path, home=home)
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """`sacnn-dagster demo --small` once for this module: the folder it ran in, and what it printed."""
+    root = tmp_path_factory.mktemp("demo-run")
+    out = cli("demo", "--small", "--region", "region", "--storage", "out", cwd=root, home=root / "home")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return root, out
+
+
+def test_demo_command_builds_and_materializes_every_month(demo_run):
+    root, out = demo_run
+    home = root / "home"
     assert "Demo region written" in out.stdout and "0 failure(s)" in out.stdout
-    spec = yaml.safe_load((tmp_path / "region" / "region.yaml").read_text())
+    spec = yaml.safe_load((root / "region" / "region.yaml").read_text())
     months = month_range(str(spec["start"]), str(spec["end"]))
     with dg.DagsterInstance.from_config(str(home)) as instance:
         for asset in ("ntl_composite", "ntl_clean", "factories", "factory_patches"):
             assert instance.get_materialized_partitions(dg.AssetKey(asset)) == set(months), asset
         assert instance.get_latest_materialization_event(dg.AssetKey("gvio_statistics")) is not None
     for m in months:
-        assert (tmp_path / "out" / "factory_patches" / f"{m}.parquet").is_file()
-    check_estimates_grids_and_evaluation(tmp_path / "out", months, home, out.stdout)
+        assert (root / "out" / "factory_patches" / f"{m}.parquet").is_file()
+    check_estimates_grids_and_evaluation(root / "out", months, home, out.stdout)
 
     # a second `demo` reuses the region; `run` over a sub-range works; a month with no composite is reported
     again = cli(
@@ -51,20 +71,22 @@ def test_demo_command_builds_and_materializes_every_month(tmp_path):
         months[1],
         "--end",
         months[2],
-        cwd=tmp_path,
+        cwd=root,
         home=home,
     )
     assert again.returncode == 0 and "2 month(s)" in again.stdout
 
     # a broken composite fails its month only: non-zero exit, the real cause named, other months complete
-    victim = sorted((tmp_path / "region" / "nightlights").rglob("*.avg_rade9h.tif"))[3]
+    victim = sorted((root / "region" / "nightlights").rglob("*.avg_rade9h.tif"))[3]
     bad_month = parse_composite_name(victim.name).month
     victim.write_text("<html>login</html>")
-    home2 = tmp_path / "home2"
-    broken = cli("run", "--region", "region", "--storage", "out2", cwd=tmp_path, home=home2)
+    home2 = root / "home2"
+    broken = cli("run", "--region", "region", "--storage", "out2", cwd=root, home=home2)
     assert broken.returncode == 1
     assert f"FAILED {bad_month} ntl_composite: " in broken.stdout
-    assert f"{victim.name}: cannot be read as a raster" in broken.stdout
+    (failed,) = [line for line in broken.stdout.splitlines() if line.strip().startswith("FAILED")]
+    assert f"FAILED {bad_month} ntl_composite: " in failed and f"{victim.name}: cannot be read as a raster" in failed
+    assert "Traceback" not in broken.stdout + broken.stderr and "Stack Trace" not in broken.stdout + broken.stderr
     with dg.DagsterInstance.from_config(str(home2)) as instance:
         assert instance.get_materialized_partitions(dg.AssetKey("factory_patches")) == set(months) - {bad_month}
         assert instance.get_materialized_partitions(dg.AssetKey("factories")) == set(months)
@@ -117,3 +139,55 @@ def test_reversed_range_is_an_error(small_demo_region, tmp_path):
         home=tmp_path / "home",
     )
     assert out.returncode == 2 and "--start 2021-03 is after --end 2020-01" in out.stderr
+
+
+def test_a_run_prints_one_line_per_asset_and_stretch_of_months(demo_run):
+    """The per-month details are in the Dagster event log, not on the terminal: each asset is named once per
+    stretch of months it was materialized for."""
+    root, out = demo_run
+    spec = yaml.safe_load((root / "region" / "region.yaml").read_text())
+    first, last = str(spec["start"]), str(spec["end"])
+    lines = (out.stdout + out.stderr).splitlines()
+    assert len(lines) < 40, "\n".join(lines)
+    assert not [line for line in lines if " - INFO - " in line or "dagster - " in line]
+    n = len(month_range(first, last))
+    for asset in MONTHLY:
+        named = [line for line in lines if line.split()[:1] == [asset]]
+        assert named == [f"  {asset} {first}..{last}: {n} month(s)"], asset
+    for asset in UNPARTITIONED:
+        assert lines.count(f"  {asset}: materialized") == 1, asset
+
+
+def test_the_evaluation_table_is_printed_once(demo_run):
+    _, out = demo_run
+    text = out.stdout + out.stderr
+    assert text.count("Evaluation on held-out months") == 1
+    assert len([line for line in text.splitlines() if line.startswith("model") and "R²" in line]) == 1
+    assert "| model" not in text  # the evaluation asset's own table stays in its log in the UI
+
+
+def test_too_few_labels_is_told_in_one_line_with_the_range_to_run(small_demo_region, tmp_path):
+    out = cli(
+        "run",
+        "--region",
+        str(small_demo_region),
+        "--start",
+        "2020-03",
+        "--end",
+        "2020-03",
+        "--storage",
+        "out",
+        cwd=tmp_path,
+        home=tmp_path / "home",
+    )
+    assert out.returncode == 1
+    text = out.stdout + out.stderr
+    assert "Traceback" not in text and "Stack Trace" not in text
+    (line,) = [line for line in text.splitlines() if "too few" in line]
+    assert line.strip().startswith("FAILED gvio_model: ") and "only 1 labelled value(s)" in line
+    # the range it suggests holds enough published values for the model and its evaluation (22)
+    start, end = re.search(r"run a longer range, e\.g\. --start (\S+) --end (\S+):", line).groups()
+    statistics = pd.read_csv(small_demo_region / "statistics" / "gvio_monthly.csv").dropna(subset=["gvio"])
+    periods = [str(period).split("/") for period in statistics["month"]]
+    assert sum(start <= p[0] and p[-1] <= end for p in periods) >= 22, line
+    assert start <= "2020-03" <= end

@@ -38,23 +38,23 @@ def _make_demo(directory: Path, small: bool, seed: int | None) -> None:
 
 
 def _run(region: Path, start: str | None, end: str | None, storage: str | None) -> int:
-    from sacnn_dagster.cli.run import ensure_dagster_home, evaluation_table, run_region
+    from sacnn_dagster.cli.evaluation import EVALUATION_HEADING, evaluation_table
+    from sacnn_dagster.cli.run import ensure_dagster_home, run_region
 
     home = ensure_dagster_home()
     print(f"Dagster instance: {home}")
     started = time.perf_counter()
-    report = run_region(region, start=start, end=end, storage_root=storage)
+    report = run_region(region, start=start, end=end, storage_root=storage)  # failures: one line each
     elapsed = time.perf_counter() - started
     print(
         f"Done in {elapsed:.0f} s: {len(report.months_materialized)} month(s) of features, "
         f"{len(report.months_estimated)} estimated and mapped, "
         f"{len(report.months_without_composite)} without a composite, {len(report.failures)} failure(s)"
     )
+    print(f"Per-month details: the logs of its {len(report.run_ids)} Dagster run(s), in the UI (`dagster dev`)")
     if report.evaluation is not None:
-        print("\nEvaluation on held-out months (evaluation/summary.json):")
+        print(f"\n{EVALUATION_HEADING}")
         print(evaluation_table(report.evaluation))
-    for failure in report.failures:
-        print(f"FAILED {failure}", file=sys.stderr)
     return 0 if report.ok else 1
 
 

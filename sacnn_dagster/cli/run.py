@@ -8,7 +8,6 @@ Months without a composite are reported and skipped: they are simply not publish
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from sacnn_dagster.cli.errors import step_errors
+from sacnn_dagster.cli.evaluation import read_evaluation
+from sacnn_dagster.cli.labels import read_statistics, too_few_labels, too_few_labels_hint
+from sacnn_dagster.cli.summary import QUIET_CONSOLE, summary_lines
 from sacnn_dagster.config.months import contiguous_stretches, month_range
 from sacnn_dagster.defs.code_location import (
     EVALUATION_JOB,
@@ -27,7 +30,6 @@ from sacnn_dagster.defs.code_location import (
 )
 from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sacnn_dagster.defs.resources import RegionResource
-from sacnn_dagster.io.layout import EVALUATION_SUMMARY, STATISTICS_FILE
 
 INSTANCE_YAML = """\
 # Local Dagster instance for sacnn_dagster (SQLite storage in this folder).
@@ -52,16 +54,6 @@ def ensure_dagster_home(default: str | os.PathLike = ".dagster_home") -> Path:
     return home
 
 
-def user_error(error) -> str:
-    """The message of the user-code error (which names the bad input) in a step failure's error, not of
-    Dagster's wrapper around it."""
-    while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
-        error = error.cause
-    if error.cls_name == "Failure":  # raised on purpose: its description is the message, after the class path
-        return error.message.split(": ", 1)[-1].strip()
-    return error.message.strip()
-
-
 def months_with_composite(defs: dg.Definitions, start: str | None, end: str | None) -> tuple[list[str], list[str]]:
     """(months with a composite, months without one) among the region's partitions from `start` to `end`
     (default: all of them): what `run` and `backfill` materialize, and what they report as missing."""
@@ -75,15 +67,6 @@ def months_with_composite(defs: dg.Definitions, start: str | None, end: str | No
     wanted = [m for m in month_range(first, last) if m in partitions]
     available = defs.resources["region"].nightlights.available_months()
     return [m for m in wanted if m in available], [m for m in wanted if m not in available]
-
-
-def step_errors(result) -> list[str]:
-    """'step: message' for each failed step of an in-process run (see `user_error`)."""
-    return [
-        f"{event.step_key}: {user_error(event.step_failure_data.error)}"
-        for event in result.all_events
-        if event.is_step_failure and event.step_failure_data.error is not None
-    ]
 
 
 @dataclass
@@ -117,7 +100,7 @@ def run_region(
     first, last = requested[0], requested[-1]
     report = RunReport(months_requested=requested, months_without_composite=missing)
     instance = instance or dg.DagsterInstance.get()
-    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    run_config = QUIET_CONSOLE
 
     echo(f"Region {cfg.name}: {len(requested)} month(s) {first}..{last}, {len(runnable)} with a composite")
     latest = max(runnable, default="")
@@ -128,13 +111,18 @@ def run_region(
     if not_yet:
         echo(f"  not published yet: {len(not_yet)} month(s) {not_yet[0]}..{not_yet[-1]}")
 
+    def explained(error: str) -> str:
+        return f"{error}; {too_few_labels_hint(defs, last)}" if too_few_labels(error) else error
+
     def run_once(job_name: str, what: str) -> bool:
         echo(f"{what}")
         result = defs.resolve_job_def(job_name).execute_in_process(
             instance=instance, run_config=run_config, raise_on_error=False
         )
         report.run_ids.append(result.run_id)
-        report.failures += [f"{error} (run {result.run_id})" for error in step_errors(result)]
+        report.failures += [f"{explained(error)} (run {result.run_id})" for error in step_errors(result)]
+        for line in summary_lines([result]):
+            echo(line)
         return result.success
 
     def run_months(job_name: str, months: list[str]) -> list[str]:
@@ -142,6 +130,7 @@ def run_region(
         one bad month costs only itself (the good months give the same bytes again)."""
         job = defs.resolve_job_def(job_name)
         done: list[str] = []
+        results: list[dg.ExecuteInProcessResult] = []
 
         def stretch(a: str, b: str) -> bool:
             result = job.execute_in_process(
@@ -151,6 +140,7 @@ def run_region(
                 raise_on_error=False,
             )
             report.run_ids.append(result.run_id)
+            results.append(result)
             if result.success:
                 done.extend(month_range(a, b))
             elif a == b:
@@ -159,10 +149,13 @@ def run_region(
 
         for a, b in contiguous_stretches(months):
             echo(f"{job_name}: {a}..{b} in one Dagster run")
+            results.clear()
             if not stretch(a, b) and a != b:
                 echo(f"  {a}..{b} failed; running its months one by one to isolate the failure")
                 for month in month_range(a, b):
                     stretch(month, month)
+            for line in summary_lines(results):
+                echo(line)
         return sorted(done)
 
     statistics_ok = run_once(REFERENCE_JOB, "gvio_statistics: parsing the published statistics")
@@ -180,27 +173,4 @@ def run_region(
 
 
 def published_values(defs: dg.Definitions) -> int:
-    import pandas as pd
-
-    with defs.resources["storage"].reading(STATISTICS_FILE) as path:
-        return len(pd.read_parquet(path))
-
-
-def read_evaluation(defs: dg.Definitions) -> dict:
-    storage = defs.resources["storage"]
-    with storage.reading(EVALUATION_SUMMARY) as path:
-        return json.loads(path.read_text())
-
-
-def evaluation_table(summary: dict) -> str:
-    """The evaluation as a plain-text table for the terminal."""
-    lines = [f"{'model':<15}{'split':<8}{'R²':>8}{'RMSE':>10}{'MAPE %':>9}"]
-    for model, splits in summary["models"].items():
-        for split in ("random", "time"):
-            m = splits[split]
-            lines.append(f"{model:<15}{split:<8}{m['r2']:>8.3f}{m['rmse']:>10.1f}{m['mape']:>9.2f}")
-    grid = summary["grid"]
-    for key in ("r2_vs_true_grid", "r2_vs_district"):
-        value = grid.get(key)
-        lines.append(f"grid {key}: {value:.3f}" if value is not None else f"grid {key}: not available")
-    return "\n".join(lines)
+    return len(read_statistics(defs))
