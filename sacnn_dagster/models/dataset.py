@@ -36,6 +36,11 @@ SCALAR_COLUMNS = (
 )
 
 
+def total_ntl(scalars: np.ndarray) -> np.ndarray:
+    """(M,) urban + rural observed light of (M, S) month statistics in SCALAR_COLUMNS order."""
+    return scalars[:, SCALAR_COLUMNS.index("urban_ntl_sum")] + scalars[:, SCALAR_COLUMNS.index("rural_ntl_sum")]
+
+
 @dataclass(frozen=True)
 class FactoryRegistry:
     ids: tuple[str, ...]
@@ -95,8 +100,7 @@ def build_dataset(tables: dict[str, PatchTable], registry: FactoryRegistry | Non
         out[i, pos[known]] = _table_values(t)[known]
         scalars[i] = [t.info.get(c, 0.0) for c in SCALAR_COLUMNS]
     scalars = np.nan_to_num(scalars, nan=0.0)
-    total = scalars[:, SCALAR_COLUMNS.index("urban_ntl_sum")] + scalars[:, SCALAR_COLUMNS.index("rural_ntl_sum")]
-    return MonthlyDataset(months, registry, out, scalars, total, unknown)
+    return MonthlyDataset(months, registry, out, scalars, total_ntl(scalars), unknown)
 
 
 def load_dataset(paths: dict[str, Path], registry: FactoryRegistry | None = None) -> MonthlyDataset:

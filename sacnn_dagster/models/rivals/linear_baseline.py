@@ -8,7 +8,8 @@ import time
 import numpy as np
 
 from sacnn_dagster.models.base import INTERVAL_COVERAGE, JsonStateModel, Prediction, check_labels, t_quantile
-from sacnn_dagster.models.dataset import Labels, MonthlyDataset
+from sacnn_dagster.models.dataset import Labels, MonthlyDataset, total_ntl
+from sacnn_dagster.models.gapfill import fill_scalars
 
 
 def _wls_with_interval(design: np.ndarray, y: np.ndarray, weights: np.ndarray) -> dict:
@@ -52,11 +53,7 @@ class LinearNtlModel(JsonStateModel):
 
     def _x(self, data: MonthlyDataset) -> np.ndarray:
         if self.config["gapfill"]:
-            from sacnn_dagster.models.dataset import SCALAR_COLUMNS
-            from sacnn_dagster.models.gapfill import fill_scalars
-
-            s, _ = fill_scalars(data.scalars)
-            total = s[:, SCALAR_COLUMNS.index("urban_ntl_sum")] + s[:, SCALAR_COLUMNS.index("rural_ntl_sum")]
+            total = total_ntl(fill_scalars(data.scalars)[0])
         else:
             total = np.asarray(data.total_ntl, dtype=np.float64)
         return np.column_stack([total, np.ones(len(total))])

@@ -8,13 +8,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.ensemble import RandomForestRegressor
 
 from sacnn_dagster.models.base import INTERVAL_COVERAGE, JsonStateModel, Prediction, check_labels
 from sacnn_dagster.models.dataset import Labels, MonthlyDataset
 from sacnn_dagster.models.inputs import model_inputs
 
 
-def _per_tree(forest, x: np.ndarray) -> np.ndarray:
+def _per_tree(forest: RandomForestRegressor, x: np.ndarray) -> np.ndarray:
     """(trees, rows) predictions of every tree. Their mean is the forest's estimate, summed in the same order
     every time: `RandomForestRegressor.predict` with n_jobs > 1 adds the trees up in the order its threads
     finish, which changes the last bits from one call to the next."""
@@ -72,9 +73,7 @@ class RandomForestModel(JsonStateModel):
         tables, scalars, _ = model_inputs(data, self.config["gapfill"], self.state.get("n_factories"))
         return np.concatenate([tables.reshape(tables.shape[0], -1), scalars], axis=1).astype(np.float32)
 
-    def _forest(self):
-        from sklearn.ensemble import RandomForestRegressor
-
+    def _forest(self) -> RandomForestRegressor:
         c = self.config
         return RandomForestRegressor(
             n_estimators=c["n_estimators"],

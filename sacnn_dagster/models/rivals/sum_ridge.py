@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from sacnn_dagster.models.base import INTERVAL_COVERAGE, JsonStateModel, Prediction, check_labels, t_quantile
+from sacnn_dagster.models.base import JsonStateModel, Prediction, check_labels, residual_half_width
 from sacnn_dagster.models.dataset import Labels, MonthlyDataset
 from sacnn_dagster.models.inputs import model_inputs
 
@@ -78,11 +78,7 @@ class SumRidgeModel(JsonStateModel):
         z = ((a - mean) / std)[:, keep]
         design = np.column_stack([labels.membership @ z, n])
         score, alpha, coef, loo = _loo_ridge(design, labels.values, n, self.config["alphas"])
-        half = (
-            t_quantile(0.5 + INTERVAL_COVERAGE / 2, max(len(loo) - 1, 1))
-            * math.sqrt(score)
-            * math.sqrt(1 + 1 / len(loo))
-        )
+        half = residual_half_width(loo)
         self.state.update(
             mean=mean.tolist(),
             std=std.tolist(),
