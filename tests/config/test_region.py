@@ -8,8 +8,10 @@ import yaml
 
 from sacnn_dagster.config.limits import Limits
 from sacnn_dagster.config.region import load_region
-from sacnn_dagster.defs import checks
-from sacnn_dagster.quality import verdicts as quality
+from sacnn_dagster.defs.evaluation.checks import HELDOUT_R2
+from sacnn_dagster.defs.features.checks import FACTORY_COUNT
+from sacnn_dagster.quality.factories import FactorySet, factory_count_change
+from sacnn_dagster.quality.model import heldout_r2
 
 BOX = {
     "type": "FeatureCollection",
@@ -41,14 +43,14 @@ def test_a_region_sets_its_own_thresholds_and_the_checks_use_them(tmp_path):
         tmp_path, checks={"r2_floor": 0.5, "max_factory_count_change": 0.6, "estimate_band": [0.3, 3]}
     ).checks
     assert limits == Limits(r2_floor=0.5, max_factory_count_change=0.6, estimate_band=(0.3, 3.0))
-    assert "at least 0.5 on every split" in checks.HELDOUT_R2.spec(limits).description
-    assert "at most 60%" in checks.FACTORY_COUNT.spec(limits).description
+    assert "at least 0.5 on every split" in HELDOUT_R2.spec(limits).description
+    assert "at most 60%" in FACTORY_COUNT.spec(limits).description
     models = {"sacnn": {"time": {"r2": 0.55, "n_test": 12}}}
-    assert quality.heldout_r2(models, limits).passed and not quality.heldout_r2(models).passed
-    before = quality.FactorySet("2020-01", "2020-01", frozenset(map(str, range(100))))
-    after = quality.FactorySet("2020-02", "2020-02", frozenset(map(str, range(150))))
-    assert quality.factory_count_change(after, before, limits).passed
-    assert not quality.factory_count_change(after, before).passed
+    assert heldout_r2(models, limits).passed and not heldout_r2(models).passed
+    before = FactorySet("2020-01", "2020-01", frozenset(map(str, range(100))))
+    after = FactorySet("2020-02", "2020-02", frozenset(map(str, range(150))))
+    assert factory_count_change(after, before, limits).passed
+    assert not factory_count_change(after, before).passed
 
 
 @pytest.mark.parametrize(
