@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 import rasterio
 import yaml
 
+from sacnn_dagster.cli.summary import summary_lines
 from sacnn_dagster.config.months import month_range
 from sacnn_dagster.nightlights.eog_names import parse_composite_name
 
@@ -191,3 +193,35 @@ def test_too_few_labels_is_told_in_one_line_with_the_range_to_run(small_demo_reg
     periods = [str(period).split("/") for period in statistics["month"]]
     assert sum(start <= p[0] and p[-1] <= end for p in periods) >= 22, line
     assert start <= "2020-03" <= end
+
+
+def test_the_summary_names_each_asset_once_per_stretch_and_each_failed_check_once():
+    """A stretch redone month by month around a bad month: two stretches for the assets that skipped it; a
+    warning check that failed on two months is one line naming them."""
+
+    def materialized(asset: str, *months: str | None) -> list[SimpleNamespace]:
+        return [SimpleNamespace(asset_key=dg.AssetKey(asset), partition=m) for m in months]
+
+    def checked(month: str, passed: bool) -> dg.AssetCheckEvaluation:
+        key, severity = dg.AssetKey("ntl_composite"), dg.AssetCheckSeverity.WARN
+        return dg.AssetCheckEvaluation(key, "coverage", passed, severity=severity, partition=month)
+
+    months = month_range("2020-01", "2020-06")
+    ranged = SimpleNamespace(
+        get_asset_materialization_events=lambda: (
+            materialized("factories", *months) + materialized("ntl_composite", *[m for m in months if m != "2020-03"])
+        ),
+        get_asset_check_evaluations=lambda: [checked(m, m not in ("2020-02", "2020-05")) for m in months],
+    )
+    plain = SimpleNamespace(
+        get_asset_materialization_events=lambda: materialized("gvio_model", None),
+        get_asset_check_evaluations=lambda: [],
+    )
+    assert summary_lines([ranged, plain]) == [
+        "  factories 2020-01..2020-06: 6 month(s)",
+        "  ntl_composite 2020-01..2020-02: 2 month(s)",
+        "  ntl_composite 2020-04..2020-06: 3 month(s)",
+        "  gvio_model: materialized",
+        "  ntl_composite: check coverage failed (warning) for 2 of 6 month(s): 2020-02, 2020-05; the asset's Checks "
+        "tab in the UI says why",
+    ]
