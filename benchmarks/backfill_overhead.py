@@ -34,9 +34,9 @@ from pathlib import Path
 import dagster as dg
 
 from sacnn_dagster.cli.backfill import DaemonForInstance, follow, launch_backfill, target_subset
+from sacnn_dagster.defs.automation.settings import AUTOMATION_ENV
 from sacnn_dagster.defs.code_location import build_definitions
 from sacnn_dagster.defs.dagster_private import BACKFILL_ID_TAG
-from sacnn_dagster.defs.sensors import AUTOMATION_ENV
 from sacnn_dagster.demo import DemoSpec, make_demo_region
 
 

@@ -29,8 +29,8 @@ from sacnn_dagster.cli.backfill import DaemonForInstance, follow
 from sacnn_dagster.cli.backfill.progress import QUIET_INTERVAL_S
 from sacnn_dagster.cli.run import INSTANCE_YAML
 from sacnn_dagster.config.months import month_range
-from sacnn_dagster.defs.assets.monthly import FAILED_MONTHS, materialize_months
 from sacnn_dagster.defs.code_location import build_definitions
+from sacnn_dagster.defs.common.monthly import FAILED_MONTHS, materialize_months
 from sacnn_dagster.defs.dagster_private import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from sacnn_dagster.cli.errors import one_line, user_error
-from sacnn_dagster.defs.assets.monthly import FAILED_MONTHS
+from sacnn_dagster.defs.common.monthly import FAILED_MONTHS
 from sacnn_dagster.defs.dagster_private import BACKFILL_ID_TAG, PartitionBackfill
 
 
