@@ -3,6 +3,9 @@
     python scripts/demo_output_digests.py record FILE     run the small demo, write the digests to FILE
     python scripts/demo_output_digests.py check FILE      run it again, compare with FILE, exit 1 on a difference
 
+scripts/small_demo_digests.json is the record of the code as it is: a change meant to leave every output
+alone checks against it (a change meant to alter outputs records it again, saying which files and why).
+
 Two things differ between two runs of the same code and are normalised here: the wall-clock `seconds`
 fields of the model's and the evaluation's JSON, and nothing else. A third differs between two versions of
 the code on purpose: the model version (gvio_model/<version>/) is a digest of the models' source files, so

@@ -9,10 +9,9 @@ import pandas as pd
 from sacnn_dagster.config.months import month_range
 from sacnn_dagster.evaluation.metrics import TIME_HOLDOUT
 from sacnn_dagster.io.layout import STATISTICS_FILE
+from sacnn_dagster.models.suite import MIN_TRAINING_LABELS as MIN_LABELS
 
-#: The fewest labelled values `gvio_model` trains on (defs/assets/model.py fails below it, saying so).
-MIN_LABELS = 10
-#: What the step failures say when there were too few labels: `gvio_model` below `MIN_LABELS`; the
+#: What the step failures say when there were too few labels: `gvio_model` below `MIN_LABELS` (models/suite.py); the
 #: evaluation's models when the time split held out every label (models/base.py).
 TOO_FEW = ("too few to train on", "no labels to learn from")
 

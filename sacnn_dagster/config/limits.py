@@ -2,7 +2,7 @@
 
 The thresholds were chosen on the small and full demo regions, an untuned demo region and the real Mumbai
 VIIRS cube (tests/data): every month of those passes with a margin, and each threshold says below what
-kind of fault it fires. The verdicts that use them are in quality/verdicts.py.
+kind of fault it fires. The verdicts that use them are in quality/.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ from sacnn_dagster.models.base import MonthlyModel, Prediction
 from sacnn_dagster.models.dataset import FactoryRegistry, Labels, MonthlyDataset
 from sacnn_dagster.models.registry import MODELS
 
+#: The fewest labelled values the models are trained on: fewer give no model worth keeping.
+MIN_TRAINING_LABELS = 10
+
 
 def models_code_digest() -> str:
     """Hash of the models' source files, subpackages included: changed model code means a new model version,

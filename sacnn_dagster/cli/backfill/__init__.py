@@ -7,7 +7,7 @@ one started here for the duration of the command and stopped afterwards (daemon.
 progress.py) and reads what failed from its runs (failures.py).
 
 One bad month does not sink the backfill (region.py). Its monthly step writes every other month and fails
-naming the bad one (defs/assets/monthly.py). Dagster then counts everything downstream of that month as
+naming the bad one (defs/common/monthly.py). Dagster then counts everything downstream of that month as
 failed, the model included (it learns from every month), so the command launches a second backfill with
 what is left, without the failed months, and names them (report.py): each can be run again alone once its
 input is fixed.

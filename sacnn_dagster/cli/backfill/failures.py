@@ -11,7 +11,7 @@ from sacnn_dagster.defs.dagster_private import BACKFILL_ID_TAG, PartitionBackfil
 
 def backfill_failures(instance: dg.DagsterInstance, backfill: PartitionBackfill) -> tuple[dict[str, str], list[str]]:
     """(month -> "asset: cause", other failures) of a finished backfill: a monthly step names its failed
-    months in the failure's metadata (defs/assets/monthly.py); any other failure is told as it is."""
+    months in the failure's metadata (defs/common/monthly.py); any other failure is told as it is."""
     failed_months: dict[str, str] = {}
     errors = [f"backfill {backfill.backfill_id}: {one_line(backfill.error.message)}"] if backfill.error else []
     runs = instance.get_runs(

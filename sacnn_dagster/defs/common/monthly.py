@@ -27,7 +27,7 @@ def materialize_months(
     A transient error (io/transient.py) is raised at once, for the retry policy to run the step again.
     Any other error fails its month only: the other months are still written, then the step fails with
     every failed month and its cause in the message and in the metadata `failed_months`, so that a
-    backfill can carry on without them (see cli/backfill.py) and the month can be run again alone once its
+    backfill can carry on without them (see cli/backfill/) and the month can be run again alone once its
     input is fixed."""
     keys = context.partition_keys
     name = context.asset_key.to_user_string()

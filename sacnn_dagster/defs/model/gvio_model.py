@@ -10,7 +10,7 @@ import dagster as dg
 from sacnn_dagster.defs.model.training_data import load_training_data
 from sacnn_dagster.defs.resources.storage import OutputStorage
 from sacnn_dagster.io.layout import MODEL_CURRENT, model_folder
-from sacnn_dagster.models.suite import fit_all, save_all, training_version
+from sacnn_dagster.models.suite import MIN_TRAINING_LABELS, fit_all, save_all, training_version
 from sacnn_dagster.versioning.versions import code_digest
 
 
@@ -29,7 +29,7 @@ def gvio_model(context: dg.AssetExecutionContext, storage: OutputStorage) -> dg.
     labelled months or their patches change; an unchanged set of inputs reuses the stored version.
     `gvio_model/<version>/`, with `gvio_model/current.json` naming the version in use."""
     data, labels, skipped, digests = load_training_data(storage)
-    if len(labels) < 10:
+    if len(labels) < MIN_TRAINING_LABELS:
         raise ValueError(f"only {len(labels)} labelled value(s) with data: too few to train on")
     version = training_version(digests, labels)
     folder = model_folder(version)
