@@ -18,8 +18,6 @@ from sacnn_dagster.geo.grid import Grid
 MEAN_FACTORY_OUTPUT = 1.0
 #: Mild month-of-year pattern on top of the number of days (year-end push in December).
 _SEASON = np.array([1.0, 1.0, 1.02, 1.0, 1.0, 1.02, 0.98, 0.97, 1.01, 1.0, 1.02, 1.06])
-#: 2020 COVID shock on the citywide index: strongest in February, recovered by May.
-_COVID = {"2020-01": 0.96, "2020-02": 0.75, "2020-03": 0.88, "2020-04": 0.95, "2020-05": 0.99}
 #: Output is lost from a week before to two weeks after Chinese New Year, 30 % of it on those days.
 _CNY_WINDOW = (-7, 14)
 _CNY_LOSS = 0.3
@@ -134,10 +132,15 @@ def simulate_output(spec: DemoSpec, factories: Factories, months: list[str]) -> 
     days = np.array([month_days(m) for m in months]) / 30.44
     season = _SEASON[[year_month(m)[1] - 1 for m in months]]
     cny = np.array([_cny_loss(m) for m in months])
-    covid = np.array([_COVID.get(m, 1.0) for m in months])
+    shock_index = dict(spec.shocks)
+    covid = np.array([shock_index.get(m, 1.0) for m in months])
 
     sensitivity = rng.uniform(0.5, 1.5, n_f)[:, None]
-    growth = np.exp(rng.normal(0.02, 0.04, n_f)[:, None] * years[None, :])
+    growth = np.exp(rng.normal(spec.growth, 0.04, n_f)[:, None] * years[None, :])
+    if spec.growth_break is not None:
+        # after the break every factory shares the city's new trend (its own growth stops there)
+        k = months.index(spec.growth_break)
+        growth[:, k:] = growth[:, [k]] * np.exp(spec.late_growth * (years[k:] - years[k]))[None, :]
     shocks = (1.0 - sensitivity * cny[None, :]) * (1.0 - sensitivity * (1.0 - covid[None, :]))
     noise = np.empty((n_f, n_m))
     noise[:, 0] = rng.normal(0.0, 0.10, n_f)
@@ -172,21 +175,25 @@ def truth_grids(factories: Factories, output: np.ndarray, grid: Grid) -> np.ndar
 
 
 def published_statistics(spec: DemoSpec, plan: QuirkPlan, months: list[str], truth: np.ndarray) -> pd.DataFrame:
-    """The bureau's table: truth x (1 + N(0, 1 %)), 2 decimals; January and February as one row; a few
-    months with no row. Year-to-date includes unpublished months (as real cumulative figures do) and is
+    """The bureau's table: truth x (1 + N(0, 1 %)), 2 decimals; January and February as one row (unless
+    the spec says otherwise); a few months with no row; no row at all in the last year when the spec keeps
+    it unpublished. Year-to-date includes unpublished months (as real cumulative figures do) and is
     blank in a first year that the demo only partly covers."""
     rng = stream(spec.seed, "statistics")
     published = truth * (1.0 + rng.normal(0.0, 0.01, len(truth)))
     records = []
+    last_year = year_month(months[-1])[0] if spec.unpublished_last_year else None
     ytd, ytd_known, year = 0.0, False, None
     for k, month in enumerate(months):
         y, m = year_month(month)
         if y != year:
             year, ytd, ytd_known = y, 0.0, m == 1
         ytd += published[k]
-        if m == 1 and k + 1 < len(months):
+        if y == last_year:
+            continue
+        if spec.combined_jan_feb and m == 1 and k + 1 < len(months):
             continue  # released with February
-        if m == 2 and k > 0 and months[k - 1] == f"{y}-01":
+        if spec.combined_jan_feb and m == 2 and k > 0 and months[k - 1] == f"{y}-01":
             period, value = f"{y}-01/{y}-02", published[k - 1] + published[k]
         elif month in plan.missing_statistics:
             continue

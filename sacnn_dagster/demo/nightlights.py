@@ -1,7 +1,8 @@
 """Simulated VIIRS DNB monthly composites (radiance nW/cm²/sr and cloud-free coverage counts).
 
 Radiance = city light that has nothing to do with industry (own growth, no New Year dip) + industrial park
-lighting + factory light (rising with output, but as output^0.6 and blurred by the sensor's point spread)
+lighting + factory light (rising with output, by default as output^0.6 (see `DemoSpec.light_response`),
+blurred by the sensor's point spread)
 + bright outliers (a steel works, the airport, an intermittent gas flare) + sensor noise, which makes dark
 pixels negative. Total light is therefore a poor proxy for output, while light at factories tracks it.
 """
@@ -21,6 +22,9 @@ from sacnn_dagster.geo.grid import Grid, lattice_window
 FACTORY_LIGHT = 12.0
 FACTORY_IDLE = 0.3
 OUTPUT_EXPONENT = 0.6
+#: Ceiling of a saturating factory's output light (in output^0.6 units): that of a factory making three
+#: times the mean factory's output, so about the largest twentieth of factories sit on the flat part.
+SATURATION = 3.0**OUTPUT_EXPONENT
 #: VIIRS point spread over a 3 x 3 neighbourhood (sums to 1).
 PSF = np.array([[0.05, 0.10, 0.05], [0.10, 0.40, 0.10], [0.05, 0.10, 0.05]])
 #: Scale of the heavy-tailed (Student t, 5 dof) sensor noise that makes dark pixels negative.
@@ -140,10 +144,32 @@ def build_scene(spec: DemoSpec, geo: Geography, factories: Factories, grid: Grid
     )
 
 
-def factory_light(output: np.ndarray, capacity: np.ndarray, operating: np.ndarray) -> np.ndarray:
-    """(factory, month) light emitted: idle lighting of an operating plant plus output^0.6."""
-    idle = FACTORY_IDLE * capacity[:, None] ** OUTPUT_EXPONENT * operating
-    return FACTORY_LIGHT * (idle + output**OUTPUT_EXPONENT)
+def light_of(output: np.ndarray, response: str = "power") -> np.ndarray:
+    """Light (before FACTORY_LIGHT) of an output: output^0.6 ("power"), output ("linear"), or output^0.6
+    flattening off towards SATURATION ("saturating": a glare-limited plant, whose extra shifts add output
+    but hardly any light)."""
+    if response == "linear":
+        return output.astype(np.float64)
+    powered = output**OUTPUT_EXPONENT
+    if response == "saturating":
+        return SATURATION * np.tanh(powered / SATURATION)
+    return powered
+
+
+def factory_light(
+    output: np.ndarray,
+    capacity: np.ndarray,
+    operating: np.ndarray,
+    response: str = "power",
+    dark: np.ndarray | None = None,
+) -> np.ndarray:
+    """(factory, month) light emitted: idle lighting of an operating plant plus the light of its output;
+    nothing at all from `dark` factories (bool per factory: they work indoors or by day)."""
+    idle = FACTORY_IDLE * light_of(capacity[:, None], response) * operating
+    light = FACTORY_LIGHT * (idle + light_of(output, response))
+    if dark is not None:
+        light[dark] = 0.0
+    return light
 
 
 def _cloud_patch(rng, shape, aoi: tuple[slice, slice]) -> np.ndarray:

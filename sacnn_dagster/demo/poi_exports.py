@@ -155,11 +155,30 @@ def build_catalogue(spec: DemoSpec, geo: Geography, factories: Factories, n_mont
     )
 
 
+def churned(spec: DemoSpec, catalogue: pd.DataFrame, exists: pd.Series, month: str) -> pd.Series:
+    """Which POIs the export lists when it lags the ground: a `poi_churn` share of the operating factories
+    left off, and as many factories that are closed (or not open yet) listed anyway, as far as there
+    are any."""
+    rng = stream(spec.seed, f"poi-churn-{month}")
+    factory = catalogue.is_factory.to_numpy()
+    present = exists.to_numpy() & factory
+    absent = ~exists.to_numpy() & factory
+    n = int(round(spec.poi_churn * present.sum()))
+    drop = rng.choice(np.flatnonzero(present), size=n, replace=False)
+    ghosts = rng.choice(np.flatnonzero(absent), size=min(n, int(absent.sum())), replace=False)
+    listed = exists.to_numpy().copy()
+    listed[drop] = False
+    listed[ghosts] = True
+    return pd.Series(listed, index=exists.index)
+
+
 def snapshot_rows(spec: DemoSpec, catalogue: pd.DataFrame, month: str, t: int) -> list[list[str]]:
     """The rows of the export taken at month index `t`, in a shuffled order, duplicates and malformed
     rows included (a malformed row may cost a real factory its place in that snapshot, as in real data)."""
     rng = stream(spec.seed, f"pois-{month}")
     exists = (catalogue.open_index <= t) & (t < catalogue.close_index)
+    if spec.poi_churn > 0 and t > 0:
+        exists = churned(spec, catalogue, exists, month)
     listed = catalogue[exists & (catalogue.is_factory | (rng.random(len(catalogue)) < 0.9))]
     location = [f"{x:.6f},{y:.6f}" for x, y in zip(listed.lng, listed.lat)]
     rows = [

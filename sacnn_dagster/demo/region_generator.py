@@ -86,6 +86,14 @@ def _write_region_yaml(out_dir: Path, spec: DemoSpec) -> None:
     (out_dir / "region.yaml").write_text(text, encoding="utf-8")
 
 
+def dark_factories(spec: DemoSpec, factories: Factories) -> np.ndarray | None:
+    """Which factories of the city give no light of their own (None when the spec has none)."""
+    if spec.dark_share <= 0:
+        return None
+    rng = stream(spec.seed, "dark-factories")
+    return factories.inside & (rng.random(len(factories)) < spec.dark_share)
+
+
 def _stamp(month: str, rng, min_days: int, max_days: int) -> str:
     """A processing time stamp YYYYMMDDHHMM some days after the month's end."""
     y, m = year_month(month)
@@ -102,7 +110,9 @@ def _write_nightlights(
     months = spec.months
     grid = lattice_window(spec.raster_bounds, origin=spec.lattice_origin)
     scene = build_scene(spec, geo, factories, grid, len(months))
-    light = factory_light(output, factories.capacity, factories.active(len(months)))
+    light = factory_light(
+        output, factories.capacity, factories.active(len(months)), spec.light_response, dark_factories(spec, factories)
+    )
     rng = stream(spec.seed, "stamps")
     for t, month in enumerate(months):
         stamp = _stamp(month, rng, 10, 40)

@@ -34,6 +34,9 @@ CNY_DATES = {
     2024: date(2024, 2, 10),
     2025: date(2025, 1, 29),
 }
+#: The 2020 COVID shock on the citywide output index: strongest in February, recovered by May.
+DEFAULT_SHOCKS = (("2020-01", 0.96), ("2020-02", 0.75), ("2020-03", 0.88), ("2020-04", 0.95), ("2020-05", 0.99))
+LIGHT_RESPONSES = ("power", "linear", "saturating")
 #: VIIRS vcmcfg monthly composites begin in April 2012.
 FIRST_MONTH = "2012-04"
 LAST_MONTH = "2025-12"
@@ -77,6 +80,34 @@ class DemoSpec:
     #: round degree) by default; core.grid.BLACK_MARBLE_ORIGIN for a region that is also served as VNP46A3 tiles.
     lattice_origin: tuple[float, float] = EOG_ORIGIN
 
+    # Knobs of the accuracy bench (benchmarks/accuracy.py). Every default reproduces the demo as it was,
+    # byte for byte: a knob only draws random numbers of its own stream when it is moved off its default.
+    #: Mean yearly log-growth of a factory's output (each factory draws its own around it, sd 0.04).
+    growth: float = 0.02
+    #: From this month on, the citywide output index changes by `late_growth` a year instead (decline when
+    #: negative), e.g. an industrial city losing its manufacturing.
+    growth_break: str | None = None
+    late_growth: float = 0.0
+    #: Citywide output index of lockdown-like months (1 = untouched); each factory feels it with its own
+    #: sensitivity (0.5-1.5x). The default is the 2020 COVID shock.
+    shocks: tuple[tuple[str, float], ...] = DEFAULT_SHOCKS
+    #: Scales the chance of a cloudy July (0.5) and winter month (0.15); every June is cloudy regardless.
+    cloudiness: float = 1.0
+    #: Months made cloudy on top of the plum-rain plan (a third to two thirds of the area unseen).
+    extra_cloudy: tuple[str, ...] = ()
+    #: How a factory's light rises with its output: "power" (output^0.6), "linear" or "saturating"
+    #: (output^0.6 flattening off above the light of a factory about three times the median size).
+    light_response: str = "power"
+    #: Share of the city's factories with no light of their own (they still produce and are POIs).
+    dark_share: float = 0.0
+    #: Share of the factories of each POI snapshot after the first that the export gets wrong: operating
+    #: factories left off, and as many closed or not yet opened ones still (or already) listed.
+    poi_churn: float = 0.0
+    #: The bureau releases January and February as one value (as China's NBS does).
+    combined_jan_feb: bool = True
+    #: The last calendar year has no published statistics at all (the months a user wants estimated).
+    unpublished_last_year: bool = False
+
     def __post_init__(self):
         for key in ("start", "end"):
             if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", getattr(self, key)):
@@ -93,6 +124,12 @@ class DemoSpec:
             raise ValueError(f"bbox {self.bbox} is not (west, south, east, north)")
         if self.n_factories < 20 or self.n_districts < 2 or self.n_parks < 1:
             raise ValueError("a demo needs >= 20 factories, >= 2 districts and >= 1 industrial park")
+        if self.light_response not in LIGHT_RESPONSES:
+            raise ValueError(f"light_response {self.light_response!r} is not one of {LIGHT_RESPONSES}")
+        if not (0.0 <= self.dark_share < 1.0 and 0.0 <= self.poi_churn < 1.0 and self.cloudiness >= 0.0):
+            raise ValueError("dark_share and poi_churn must lie in [0, 1), cloudiness must be >= 0")
+        if self.growth_break is not None and self.growth_break not in months:
+            raise ValueError(f"growth_break {self.growth_break} is not a month of the demo")
 
     @classmethod
     def small(cls) -> DemoSpec:
@@ -182,8 +219,8 @@ def plan_quirks(spec: DemoSpec) -> QuirkPlan:
         m
         for m in months
         if year_month(m)[1] == 6
-        or (year_month(m)[1] == 7 and rng.random() < 0.5)
-        or (year_month(m)[1] in (1, 12) and rng.random() < 0.15)
+        or (year_month(m)[1] == 7 and rng.random() < 0.5 * spec.cloudiness)
+        or (year_month(m)[1] in (1, 12) and rng.random() < 0.15 * spec.cloudiness)
     ]
     if not cloudy:
         cloudy = [months[int(0.4 * n)]]
@@ -195,6 +232,8 @@ def plan_quirks(spec: DemoSpec) -> QuirkPlan:
     n_missing = 3 if long_range else 1
     missing = tuple(sorted(rng.choice(candidates, size=n_missing, replace=False).tolist()))
 
+    # Extra cloudy months are added after every draw, so that they never shift the random numbers above.
+    cloudy = sorted(set(cloudy) | {m for m in spec.extra_cloudy if m in months})
     return QuirkPlan(
         tgz_months=tgz,
         gz_months=gz,
