@@ -4,11 +4,42 @@ totals by year (statistical yearbooks)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sacnn_dagster.evaluation.metrics import r2
+
+#: The columns of `validation/district_gvio_annual.csv`.
+DISTRICT_TRUTH_COLUMNS = ("year", "district", "gvio")
+
+
+class ValidationDataError(ValueError):
+    """A file under the region's `validation/` folder that cannot be compared with the outputs. Only the
+    evaluation depends on it: the estimates and grids stand without it, so `run` tells it as a warning."""
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path = Path(path)
+        super().__init__(f"validation file {path}: {reason}")
+
+
+def read_district_truth(path: Path) -> pd.DataFrame:
+    """`validation/district_gvio_annual.csv`: year, district, gvio (ValidationDataError naming the file
+    when it cannot be read as such)."""
+    try:
+        truth = pd.read_csv(path, dtype={"district": str})
+    except (ValueError, OSError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
+        raise ValidationDataError(path, f"not a readable CSV ({exc})") from exc
+    missing = [c for c in DISTRICT_TRUTH_COLUMNS if c not in truth.columns]
+    if missing:
+        raise ValidationDataError(
+            path, f"no column(s) {', '.join(missing)} (expected {','.join(DISTRICT_TRUTH_COLUMNS)})"
+        )
+    try:
+        return truth.assign(year=truth["year"].astype(int), gvio=truth["gvio"].astype(float))
+    except (ValueError, TypeError) as exc:
+        raise ValidationDataError(path, f"year must be whole numbers and gvio numbers ({exc})") from exc
 
 
 @dataclass
