@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sacnn_dagster.models.base import MonthlyModel
 from sacnn_dagster.models.rivals import LinearNtlModel, RandomForestModel, SumRidgeModel
+from sacnn_dagster.models.rivals.factory_sum import FactorySumModel
 from sacnn_dagster.models.sacnn import SacnnModel
 
 MODELS: dict[str, type[MonthlyModel]] = {
@@ -11,6 +12,7 @@ MODELS: dict[str, type[MonthlyModel]] = {
     "random_forest": RandomForestModel,
     "linear": LinearNtlModel,
     "sum_ridge": SumRidgeModel,
+    "factory_sum": FactorySumModel,
 }
 
 

@@ -83,8 +83,8 @@ def test_save_load_round_trip(known, tmp_path, cls):
 
 
 def test_registry_and_factory():
-    assert list(MODELS) == ["sacnn", "random_forest", "linear", "sum_ridge"]
-    assert MODELS["linear"] is LinearNtlModel and len(MODELS) == 4
+    assert list(MODELS) == ["sacnn", "random_forest", "linear", "sum_ridge", "factory_sum"]
+    assert MODELS["linear"] is LinearNtlModel and len(MODELS) == 5
     assert isinstance(make_model("sum_ridge"), SumRidgeModel)
     with pytest.raises(ValueError, match="unknown model"):
         make_model("xgboost")
