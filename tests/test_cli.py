@@ -225,3 +225,23 @@ def test_the_summary_names_each_asset_once_per_stretch_and_each_failed_check_onc
         "  ntl_composite: check coverage failed (warning) for 2 of 6 month(s): 2020-02, 2020-05; the asset's Checks "
         "tab in the UI says why",
     ]
+
+
+def test_a_bad_validation_file_is_a_warning_and_the_outputs_stay(small_demo_region, tmp_path):
+    """A corrupt true grid under validation/ costs only the comparison with it: every month's estimates and
+    grids are stored, the run exits 0 and one warning line names the file."""
+    region = tmp_path / "region"
+    shutil.copytree(small_demo_region, region)
+    bad = sorted((region / "validation" / "grid").glob("*.tif"))[0]
+    bad.write_bytes(b"II*\x00 this is not a GeoTIFF")
+    out = cli("run", "--region", str(region), "--storage", "out", cwd=tmp_path, home=tmp_path / "home")
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text[-3000:]
+    assert "FAILED" not in text and "Traceback" not in text and "0 failure(s)" in text
+    (line,) = [line for line in text.splitlines() if "WARNING" in line]
+    assert line.strip().startswith("WARNING about validation (the estimates and grids are stored): ")
+    assert str(bad) in line
+    spec = yaml.safe_load((region / "region.yaml").read_text())
+    for month in month_range(str(spec["start"]), str(spec["end"])):
+        assert (tmp_path / "out" / "gvio_estimate" / f"{month}.parquet").is_file(), month
+        assert (tmp_path / "out" / "gvio_grid" / f"{month}.tif").is_file(), month

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from sacnn_dagster.cli.errors import step_errors
+from sacnn_dagster.cli.errors import step_errors, step_failures
 from sacnn_dagster.cli.evaluation import read_evaluation
 from sacnn_dagster.cli.labels import read_statistics, too_few_labels, too_few_labels_hint
 from sacnn_dagster.cli.summary import QUIET_CONSOLE, summary_lines
@@ -30,6 +30,7 @@ from sacnn_dagster.defs.code_location import (
 )
 from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sacnn_dagster.defs.resources import RegionResource
+from sacnn_dagster.evaluation.validation import ValidationDataError
 
 INSTANCE_YAML = """\
 # Local Dagster instance for sacnn_dagster (SQLite storage in this folder).
@@ -69,6 +70,10 @@ def months_with_composite(defs: dg.Definitions, start: str | None, end: str | No
     return [m for m in wanted if m in available], [m for m in wanted if m not in available]
 
 
+#: How `run` tells a problem with a validation file: the estimates and grids do not depend on it.
+VALIDATION_WARNING = "WARNING about validation (the estimates and grids are stored)"
+
+
 @dataclass
 class RunReport:
     months_requested: list[str]
@@ -76,6 +81,9 @@ class RunReport:
     months_without_composite: list[str] = field(default_factory=list)
     months_estimated: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    #: Problems with the region's validation files: only the comparison with them is lost (the estimates
+    #: and grids are stored), so they do not fail the run.
+    warnings: list[str] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)
     evaluation: dict | None = None
 
@@ -120,7 +128,11 @@ def run_region(
             instance=instance, run_config=run_config, raise_on_error=False
         )
         report.run_ids.append(result.run_id)
-        report.failures += [f"{explained(error)} (run {result.run_id})" for error in step_errors(result)]
+        for error in step_failures(result):
+            if error.kind == ValidationDataError.__name__:
+                report.warnings.append(f"{error} (run {result.run_id})")
+            else:
+                report.failures.append(f"{explained(str(error))} (run {result.run_id})")
         for line in summary_lines([result]):
             echo(line)
         return result.success
@@ -167,8 +179,11 @@ def run_region(
         report.months_estimated = run_months(OUTPUTS_JOB, featured)
         if report.months_estimated and run_once(EVALUATION_JOB, "model_evaluation: scoring on held-out months"):
             report.evaluation = read_evaluation(defs)
+            report.warnings += report.evaluation.get("grid", {}).get("problems", [])
     for failure in report.failures:
         echo(f"  FAILED {failure}")
+    for warning in report.warnings:
+        echo(f"  {VALIDATION_WARNING}: {warning}")
     return report
 
 

@@ -26,7 +26,9 @@ def read_truth_grid(path: Path, grid) -> tuple[np.ndarray, str]:
     onto ours from another); ValidationDataError naming the file when it cannot be."""
     try:
         return read_on_grid(path, grid)
-    except (ValueError, OSError, rasterio.errors.RasterioError) as exc:
+    except (OSError, rasterio.errors.RasterioError) as exc:
+        raise ValidationDataError(path, f"not a readable GeoTIFF ({exc})") from exc
+    except ValueError as exc:
         raise ValidationDataError(path, str(exc)) from exc
 
 
