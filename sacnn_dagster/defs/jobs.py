@@ -32,7 +32,7 @@ class RegionJobs:
 
 def build_jobs(partitions: dg.PartitionsDefinition, has_districts: bool) -> RegionJobs:
     """The jobs; `gvio_by_district` is among the monthly outputs of a region with districts."""
-    outputs = ["gvio_estimate", "gvio_grid", *(["gvio_by_district"] if has_districts else [])]
+    outputs = ["gvio_estimate", "gvio_factory", "gvio_grid", *(["gvio_by_district"] if has_districts else [])]
     return RegionJobs(
         reference=dg.define_asset_job(REFERENCE_JOB, selection=dg.AssetSelection.assets("gvio_statistics")),
         features=dg.define_asset_job(

@@ -9,6 +9,7 @@ EXTENSIONS = {
     "factories": "parquet",
     "factory_patches": "parquet",
     "gvio_estimate": "parquet",
+    "gvio_factory": "parquet",
     "gvio_grid": "tif",
     "gvio_by_district": "parquet",
 }

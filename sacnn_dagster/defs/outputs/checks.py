@@ -32,7 +32,8 @@ GRID_SUMS = Check(
     "gvio_grid",
     True,
     lambda limits: (
-        f"The stored grid adds up to SA-CNN's estimate of the month (relative error at most {GRID_SUM_TOLERANCE:g})."
+        "The stored grid adds up to the month's estimate that it carries, the selected model's (relative error"
+        f" at most {GRID_SUM_TOLERANCE:g})."
     ),
 )
 
@@ -61,6 +62,6 @@ def estimate_checks(
 def grid_checks(
     context: dg.AssetExecutionContext, estimate_and_sum: dict[str, tuple[float, float]]
 ) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
-    """`estimate_and_sum`: month -> (SA-CNN's estimate, the sum of the grid as stored)."""
+    """`estimate_and_sum`: month -> (the estimate the grid carries, the sum of the grid as stored)."""
     verdicts = {month: grid_sum(estimate, stored_sum) for month, (estimate, stored_sum) in estimate_and_sum.items()}
     yield from report_months(context, {GRID_SUMS: verdicts})

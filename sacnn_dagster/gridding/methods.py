@@ -1,0 +1,65 @@
+"""Which estimate the grid carries and how it is spread: the two gridding methods behind one call.
+
+- `light` (the paper's): the estimate spread over industrial land in proportion to its light, pixels
+  brighter than the 95th percentile of light at factories left out (`gridding.gvio_grid`).
+- `factories`: each factory's share of the month, from a model that adds factories up, on the pixel that
+  holds it (`gridding.factory_grid`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sacnn_dagster.gridding.factory_grid import spread_on_factories
+from sacnn_dagster.gridding.gvio_grid import GvioGrid, bright_threshold, distribute_estimate
+
+LIGHT, FACTORIES = "light", "factories"
+GRID_METHODS = (LIGHT, FACTORIES)
+#: The method served by default, chosen on the generated regions' district-year and pixel R² (README,
+#: "Measured"), never on one region; `light` is used anyway in a month without factory shares.
+DEFAULT_GRID_METHOD = LIGHT
+#: The model whose estimate the grid carries when the estimates do not say which one is selected.
+FALLBACK_MODEL = "sacnn"
+
+
+def selected_model(estimates: pd.DataFrame) -> str:
+    """The model of the row marked `selected` in a month's estimates (one row per model, a `model`
+    column); SA-CNN where the table has no such column."""
+    if "selected" not in estimates.columns:
+        return FALLBACK_MODEL
+    chosen = estimates.loc[estimates["selected"].astype(bool), "model"].tolist()
+    if len(chosen) != 1:
+        raise ValueError(f"the estimates mark {len(chosen)} rows as selected, not one: {chosen}")
+    return str(chosen[0])
+
+
+@dataclass
+class FactoryShares:
+    """The month's factories with a share of its output, on the month's grid."""
+
+    shares: np.ndarray  # (N,)
+    rows: np.ndarray  # (N,)
+    cols: np.ndarray  # (N,)
+    model: str
+
+
+def make_grid(
+    method: str,
+    estimate: float,
+    ntl: np.ndarray,
+    industrial: np.ndarray,
+    inside: np.ndarray,
+    factory_ntl: np.ndarray,
+    factories: FactoryShares | None,
+) -> tuple[GvioGrid, str]:
+    """The grid of `estimate` by `method` and the method used (`light` when `factories` is None or holds
+    no factory). `ntl` cleaned radiance, `industrial`/`inside` bool masks, `factory_ntl` light at each
+    factory's pixel (for the bright threshold)."""
+    if method not in GRID_METHODS:
+        raise ValueError(f"unknown grid method {method!r}; known: {', '.join(GRID_METHODS)}")
+    if method == FACTORIES and factories is not None and len(factories.shares):
+        return spread_on_factories(estimate, factories.shares, factories.rows, factories.cols, inside), FACTORIES
+    return distribute_estimate(estimate, ntl, industrial, inside, bright_threshold(factory_ntl)), LIGHT
