@@ -112,3 +112,15 @@ def select(result: RollingOrigin | None, models: list[str]) -> tuple[Selection, 
         for c, rows in table.groupby("model", sort=False)
     }
     return Selection(best, RULE, scores, weights, half_widths), table
+
+
+def candidate_predictions(result: RollingOrigin, selection: Selection) -> pd.DataFrame:
+    """The folds' monthly predictions of every candidate (the ensemble's combined as it was scored), with
+    each candidate's conformal interval in `conformal_lower`/`conformal_upper`."""
+    table = result.predictions
+    if selection.weights:
+        _, months, _ = ensemble_rows(result, list(selection.weights))
+        table = pd.concat([table, months], ignore_index=True)
+    q = table["model"].map(selection.half_widths).to_numpy(dtype=np.float64)
+    spread = table["estimate"].abs().to_numpy() * q
+    return table.assign(conformal_lower=table["estimate"] - spread, conformal_upper=table["estimate"] + spread)

@@ -41,6 +41,7 @@ def conformal_quantile(scores, coverage: float = INTERVAL_COVERAGE) -> float:
 
 
 def conformal_interval(estimate, half_width: float) -> Prediction:
-    """estimate x (1 -/+ half_width), the relative conformal interval around `estimate`."""
+    """estimate -/+ |estimate| x half_width, the relative conformal interval around `estimate` (ordered
+    even for a negative estimate, which a poor model may give)."""
     e = np.asarray(estimate, dtype=np.float64)
-    return Prediction(e, e * (1.0 - half_width), e * (1.0 + half_width))
+    return Prediction(e, e - np.abs(e) * half_width, e + np.abs(e) * half_width)

@@ -36,5 +36,6 @@ def test_quantile_rank_and_edge_cases():
     assert conformal_quantile([0.1, 0.3, 0.2], 0.9) == 0.3  # too few for the rank: the largest
     assert math.isnan(conformal_quantile([], 0.9))
     assert relative_errors([110.0, 5.0], [100.0, 0.0]).tolist() == pytest.approx([0.1, math.inf])
-    p = conformal_interval([100.0, 200.0], 0.1)
-    assert p.lower.tolist() == pytest.approx([90.0, 180.0]) and p.upper.tolist() == pytest.approx([110.0, 220.0])
+    p = conformal_interval([100.0, 200.0, -10.0], 0.1)
+    assert p.lower.tolist() == pytest.approx([90.0, 180.0, -11.0])
+    assert p.upper.tolist() == pytest.approx([110.0, 220.0, -9.0])
