@@ -162,22 +162,67 @@ def _recompute_derived(out: np.ndarray, fill: np.ndarray, names: list[str], refe
     out[fill] = rows
 
 
-def fill_scalars(scalars: np.ndarray, *, valid_share: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Copy of (M, 8) `scalars` (SCALAR_COLUMNS order) with poorly observed zones interpolated in time;
-    and the (M, 2) mask of (urban, rural) values that were replaced."""
+#: Table columns whose city-wide sums carry a cloudy month's own movement into its statistics.
+COUPLED_COLUMNS = ("lu_ntl_sum", "ntl_buffer_sum")
+
+
+def fill_scalars(
+    scalars: np.ndarray,
+    tables: np.ndarray | None = None,
+    feature_names: tuple[str, ...] = FEATURE_COLUMNS,
+    *,
+    valid_share: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Copy of (M, 8) `scalars` (SCALAR_COLUMNS order) with poorly observed zones filled; and the (M, 2)
+    mask of (urban, rural) values that were replaced.
+
+    A poorly observed zone's statistics are interpolated in time from the nearest well-observed months,
+    then moved by the month's own change: `coupling @ (T[m] - interp(T)[m])`, where T are the city-wide
+    sums of the (gap-filled) `tables`' COUPLED_COLUMNS and `coupling` the least-squares slope of each
+    statistic's departure from its leave-this-month-out interpolation on T's departure, over the
+    well-observed months. Without it, a cloudy month right after a shock got statistics halfway between
+    the shock and the recovery: the factory light in the city's statistics is small but it is what moves
+    with output, and the models read it (issue 11: SA-CNN -16 % in such a month, +0.3 % without the
+    clouds). Without `tables`, interpolation only."""
     s = np.array(scalars, dtype=np.float64)
     m = s.shape[0]
     filled = np.zeros((m, 2), dtype=bool)
     if m < 2:
         return s, filled
+    coupled = None
+    if tables is not None and all(c in feature_names for c in COUPLED_COLUMNS):
+        cols = [list(feature_names).index(c) for c in COUPLED_COLUMNS]
+        coupled = np.asarray(tables, dtype=np.float64)[:, :, cols].sum(axis=1)  # (M, C)
     for z, zone in enumerate(("urban", "rural")):
         cols = [SCALAR_COLUMNS.index(f"{zone}_{k}") for k in ("ntl_sum", "ntl_mean", "ntl_std", "pixels")]
         pixels = s[:, cols[-1]]
         valid = pixels >= valid_share * pixels.max()
         if valid.all() or not valid.any():
             continue
-        t = np.arange(m)
-        for c in cols:
-            s[~valid, c] = np.interp(t[~valid], t[valid], s[valid, c])
+        values = s[:, cols] if coupled is None else np.column_stack([s[:, cols], coupled])
+        prev, nxt = _neighbours(np.repeat(valid[:, None], values.shape[1], axis=1))
+        interp, _ = _interpolate(values[:, None, :], prev[:, :1], nxt[:, :1])
+        interp = interp[:, 0, :]
+        out = interp[:, : len(cols)]
+        if coupled is not None:
+            out = out + _coupling(values, interp, valid, prev[:, 0], nxt[:, 0], len(cols))
+        s[np.ix_(~valid, cols)] = out[~valid]
         filled[~valid, z] = True
     return s, filled
+
+
+def _coupling(
+    values: np.ndarray, interp: np.ndarray, valid: np.ndarray, prev: np.ndarray, nxt: np.ndarray, n_stats: int
+) -> np.ndarray:
+    """(M, n_stats) shift of the statistics explained by the coupled sums' departure from interpolation,
+    fitted on the valid months that have valid neighbours on both sides (0 below 6 such months)."""
+    departure = values - interp
+    fit = valid & (prev >= 0) & (nxt >= 0)
+    shift = np.zeros((values.shape[0], n_stats))
+    if fit.sum() < 6:
+        return shift
+    x, y = departure[fit, n_stats:], departure[fit, :n_stats]
+    scale = np.sqrt(np.mean(x**2, axis=0))
+    scale = np.where(scale > 0, scale, 1.0)
+    coef, *_ = np.linalg.lstsq(x / scale, y, rcond=None)
+    return (departure[:, n_stats:] / scale) @ coef

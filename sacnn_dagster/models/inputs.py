@@ -27,7 +27,7 @@ def model_inputs(
     `n_factories` rows (None: the dataset's); and counts for metadata."""
     if gapfill:
         tables, filled = fill_tables(data.tables, tuple(data.feature_names))
-        scalars, scalars_filled = fill_scalars(data.scalars)
+        scalars, scalars_filled = fill_scalars(data.scalars, tables, tuple(data.feature_names))
         info = {
             "gapfill": True,
             "filled_rows": int(filled.sum()),
