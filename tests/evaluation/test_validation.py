@@ -82,8 +82,13 @@ def test_grid_scores_record_a_bad_file_beside_the_scores_that_stand(stored):
     (validation / "district_gvio_annual.csv").write_text("year;district;gvio\n2021;A;1.0\n")
     with storage.writing(month_file("gvio_by_district", "2021-01")) as tmp:
         pd.DataFrame({"district": ["A"], "gvio": [1.0]}).to_parquet(tmp)
+    bad = validation / "grid" / "2021-02.tif"
+    bad.write_bytes(b"II*\x00 not a tiff")
+    alone = grid_validation(storage, MONTHS[:1], validation / "grid")
     scores = grid_scores(storage, MONTHS, validation)
-    assert scores["r2_vs_true_grid"] == scores["true_grid"]["r2"] > 0.5
+    assert scores["true_grid"]["months"] == 1 and scores["r2_vs_true_grid"] == alone["r2"] > 0.5
     assert scores["r2_vs_district"] is None
-    (problem,) = scores["problems"]
-    assert str(validation / "district_gvio_annual.csv") in problem and "no column(s) year, district, gvio" in problem
+    grid_problem, district_problem = scores["problems"]
+    assert str(bad) in grid_problem and "not a readable GeoTIFF" in grid_problem
+    assert str(validation / "district_gvio_annual.csv") in district_problem
+    assert "no column(s) year, district, gvio" in district_problem

@@ -32,8 +32,12 @@ def read_truth_grid(path: Path, grid) -> tuple[np.ndarray, str]:
         raise ValidationDataError(path, str(exc)) from exc
 
 
-def grid_validation(storage: OutputStorage, months: list[str], truth_dir: Path) -> dict | None:
-    """R² of the stored SA-CNN grids against the true grids, pooled over every pixel of every month."""
+def grid_validation(
+    storage: OutputStorage, months: list[str], truth_dir: Path, problems: list[str] | None = None
+) -> dict | None:
+    """R² of the stored grids against the true grids, pooled over every pixel of every month. A true grid
+    that cannot be read onto ours raises ValidationDataError, or, given a `problems` list, is told there and
+    left out (the other months still score)."""
     pooled = PooledR2()
     how: set[str] = set()
     for month in months:
@@ -42,7 +46,13 @@ def grid_validation(storage: OutputStorage, months: list[str], truth_dir: Path) 
             continue
         with storage.reading(month_file("gvio_grid", month)) as path:
             grid, lattice = read_band(path)
-        truth, read_as = read_truth_grid(truth_path, lattice)
+        try:
+            truth, read_as = read_truth_grid(truth_path, lattice)
+        except ValidationDataError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+            continue
         how.add(read_as)
         pooled.add(month, truth, grid)
     if not pooled.per_month:
@@ -75,18 +85,15 @@ def district_validation(storage: OutputStorage, months: list[str], truth_csv: Pa
 def grid_scores(storage: OutputStorage, months: list[str], validation_dir: Path) -> dict:
     """The grid's scores for `evaluation/summary.json`: against the true grids (`validation/grid/`) and the
     district totals (`validation/district_gvio_annual.csv`), each None where the region has no such file.
-    A file that cannot be compared leaves its score None and adds a line naming it to `problems`."""
+    A file that cannot be compared is left out of its score (the district score is then None; the true grid
+    scores on its other months) and named in `problems`."""
     problems: list[str] = []
-
-    def guarded(score, *args):
-        try:
-            return score(storage, months, *args)
-        except ValidationDataError as exc:
-            problems.append(str(exc))
-            return None
-
-    true_grid = guarded(grid_validation, validation_dir / "grid")
-    district = guarded(district_validation, validation_dir / "district_gvio_annual.csv")
+    true_grid = grid_validation(storage, months, validation_dir / "grid", problems)
+    try:
+        district = district_validation(storage, months, validation_dir / "district_gvio_annual.csv")
+    except ValidationDataError as exc:
+        problems.append(str(exc))
+        district = None
     return {
         "r2_vs_true_grid": true_grid["r2"] if true_grid else None,
         "r2_vs_district": district["r2"] if district else None,
