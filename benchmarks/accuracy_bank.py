@@ -41,6 +41,9 @@ from sacnn_dagster.demo.spec import plan_quirks, stream
 
 #: Shanghai's 2022: April-May lockdown, then the plum rain.
 LOCKDOWN_2022 = (("2022-04", 0.5), ("2022-05", 0.67))
+#: India's 2020 lockdown (from March 25th), as its index of industrial production stood against a year
+#: before: about 0.8 in March, 0.45 in April, 0.65 in May, 0.85 in June.
+INDIA_2020 = (("2020-03", 0.8), ("2020-04", 0.45), ("2020-05", 0.65), ("2020-06", 0.85))
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,10 @@ def build_mumbai(root: Path, quick: bool) -> Path:
         bbox=(72.79, 18.85, 72.98, 19.27),
         n_factories=200 if quick else 600,
         unpublished_last_year=True,
+        # Mumbai's own calendar: India's 2020 lockdown, no Chinese New Year stop (its real lights have neither
+        # China's 2020 dip nor the holiday)
+        shocks=INDIA_2020,
+        new_year_loss=0.0,
     )
     districts = gpd.read_file(root / "districts.geojson")
     area = shapely.union_all(districts.geometry.values)

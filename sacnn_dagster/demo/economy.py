@@ -18,9 +18,9 @@ from sacnn_dagster.geo.grid import Grid
 MEAN_FACTORY_OUTPUT = 1.0
 #: Mild month-of-year pattern on top of the number of days (year-end push in December).
 _SEASON = np.array([1.0, 1.0, 1.02, 1.0, 1.0, 1.02, 0.98, 0.97, 1.01, 1.0, 1.02, 1.06])
-#: Output is lost from a week before to two weeks after Chinese New Year, 30 % of it on those days.
+#: Output is lost from a week before to two weeks after Chinese New Year (DemoSpec.new_year_loss of it,
+#: 30 % by default, on those days).
 _CNY_WINDOW = (-7, 14)
-_CNY_LOSS = 0.3
 
 
 @dataclass
@@ -110,7 +110,7 @@ def place_factories(spec: DemoSpec, geo: Geography, truth_grid: Grid, n_months: 
     )
 
 
-def _cny_loss(month: str) -> float:
+def _cny_loss(month: str, loss: float) -> float:
     """Share of a month's output lost to the Chinese New Year holiday (0 in months it does not touch)."""
     y, m = year_month(month)
     cny = CNY_DATES[y]
@@ -118,7 +118,7 @@ def _cny_loss(month: str) -> float:
     last = first + timedelta(days=month_days(month))
     lo, hi = cny + timedelta(days=_CNY_WINDOW[0]), cny + timedelta(days=_CNY_WINDOW[1])
     overlap = (min(hi, last) - max(lo, first)).days
-    return _CNY_LOSS * max(overlap, 0) / month_days(month)
+    return loss * max(overlap, 0) / month_days(month)
 
 
 def simulate_output(spec: DemoSpec, factories: Factories, months: list[str]) -> np.ndarray:
@@ -131,7 +131,7 @@ def simulate_output(spec: DemoSpec, factories: Factories, months: list[str]) -> 
     years = np.arange(n_m) / 12.0
     days = np.array([month_days(m) for m in months]) / 30.44
     season = _SEASON[[year_month(m)[1] - 1 for m in months]]
-    cny = np.array([_cny_loss(m) for m in months])
+    cny = np.array([_cny_loss(m, spec.new_year_loss) for m in months])
     shock_index = dict(spec.shocks)
     covid = np.array([shock_index.get(m, 1.0) for m in months])
 

@@ -91,6 +91,8 @@ class DemoSpec:
     #: Citywide output index of lockdown-like months (1 = untouched); each factory feels it with its own
     #: sensitivity (0.5-1.5x). The default is the 2020 COVID shock.
     shocks: tuple[tuple[str, float], ...] = DEFAULT_SHOCKS
+    #: Share of output lost in the days around Chinese New Year (0 for a city that does not stop then).
+    new_year_loss: float = 0.3
     #: Scales the chance of a cloudy July (0.5) and winter month (0.15); every June is cloudy regardless.
     cloudiness: float = 1.0
     #: Months made cloudy on top of the plum-rain plan (a third to two thirds of the area unseen).
@@ -126,8 +128,10 @@ class DemoSpec:
             raise ValueError("a demo needs >= 20 factories, >= 2 districts and >= 1 industrial park")
         if self.light_response not in LIGHT_RESPONSES:
             raise ValueError(f"light_response {self.light_response!r} is not one of {LIGHT_RESPONSES}")
-        if not (0.0 <= self.dark_share < 1.0 and 0.0 <= self.poi_churn < 1.0 and self.cloudiness >= 0.0):
-            raise ValueError("dark_share and poi_churn must lie in [0, 1), cloudiness must be >= 0")
+        if not (0.0 <= self.dark_share < 1.0 and 0.0 <= self.poi_churn < 1.0 and 0.0 <= self.new_year_loss < 1.0):
+            raise ValueError("dark_share, poi_churn and new_year_loss must lie in [0, 1)")
+        if self.cloudiness < 0.0:
+            raise ValueError("cloudiness must be >= 0")
         if self.growth_break is not None and self.growth_break not in months:
             raise ValueError(f"growth_break {self.growth_break} is not a month of the demo")
 

@@ -151,6 +151,14 @@ def test_growth_and_decline(tmp_path):
     assert ratio["2021-10"] / ratio["2021-01"] == pytest.approx(np.exp((-0.30 - 0.02) * 9 / 12), abs=0.03)
 
 
+def test_no_new_year_stop(tmp_path):
+    truth = _truth(_region(tmp_path, new_year_loss=0.0))
+    ratio = truth / _truth(make_demo_region(tmp_path / "plain", SMALL))
+    # Chinese New Year fell in January/February: only those months gain, by up to the default 30 % loss
+    assert ratio["2020-01"] > ratio["2020-03"] + 0.02 and ratio["2021-02"] > ratio["2021-03"] + 0.02
+    assert ratio[[m for m in ratio.index if m[5:] not in ("01", "02")]].std() < 0.005
+
+
 def test_cloudiness_and_extra_cloudy_months():
     clear = plan_quirks(replace(SMALL, cloudiness=0.0))
     assert all(m.endswith("-06") for m in clear.cloudy_months)
