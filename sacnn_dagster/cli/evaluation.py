@@ -25,6 +25,15 @@ def evaluation_table(summary: dict) -> str:
         for split in ("random", "time"):
             m = splits[split]
             lines.append(f"{model:<15}{split:<8}{m['r2']:>8.3f}{m['rmse']:>10.1f}{m['mape']:>9.2f}")
+    served = summary.get("selected", {}).get("model")
+    rolling = summary.get("rolling_origin") or {}
+    if rolling:
+        lines.append(f"rolling origin (train to year Y-1, predict year Y): {'R²':>8}{'RMSE':>10}{'MAPE %':>9}")
+        for name, m in rolling.items():
+            mark = "  <- served" if name == served else ""
+            lines.append(f"  {name:<50}{m['r2']:>8.3f}{m['rmse']:>10.1f}{m['mape']:>9.2f}{mark}")
+    if served:
+        lines.append(f"served estimate: {served}")
     grid = summary["grid"]
     for key in ("r2_vs_true_grid", "r2_vs_district"):
         value = grid.get(key)

@@ -53,3 +53,24 @@ def test_the_small_demo_serves_one_estimate_a_month_chosen_by_its_rolling_origin
         table = pd.read_parquet(out / "gvio_estimate" / f"{month}.parquet")
         assert table["selected"].sum() == 1 and table.loc[table["selected"], "model"].item() == selection["selected"]
         assert (table["lower"] <= table["estimate"]).all() and (table["estimate"] <= table["upper"]).all()
+
+
+def test_the_evaluation_table_shows_rolling_origin_scores_and_the_served_candidate():
+    from sacnn_dagster.cli.evaluation import evaluation_table
+    from sacnn_dagster.defs.evaluation.model_evaluation import _selected
+
+    split = {"r2": 0.9, "rmse": 10.0, "mape": 2.0}
+    selection = Selection("sum_ridge", "rule", scores={"sacnn": {**split, "r2": 0.8}, "sum_ridge": split})
+    summary = {
+        "models": {"sacnn": {"random": split, "time": split}},
+        "grid": {"r2_vs_true_grid": None, "r2_vs_district": 0.9},
+        "rolling_origin": selection.scores,
+        "selected": _selected(selection),
+    }
+    text = evaluation_table(summary)
+    assert "served estimate: sum_ridge" in text
+    served_line = next(line for line in text.splitlines() if line.endswith("<- served"))
+    assert "sum_ridge" in served_line and "0.900" in served_line
+    assert summary["selected"]["rolling_origin"] == split and _selected(None)["model"] == "sacnn"
+    # a summary written before selections still prints
+    assert "served" not in evaluation_table({k: summary[k] for k in ("models", "grid")})
