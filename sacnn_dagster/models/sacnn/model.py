@@ -11,6 +11,7 @@ residuals' width is used. The width is the same for every month.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,9 @@ class SacnnModel(MonthlyModel):
     """
 
     name = "sacnn"
+    #: Called as on_epoch(epoch, monthly estimates of every month) at the start and after each training
+    #: epoch (benchmarks/sacnn_training_curve.py); None in the pipeline.
+    on_epoch: Callable[[int, np.ndarray], None] | None = None
 
     def __init__(
         self,
@@ -138,7 +142,7 @@ class SacnnModel(MonthlyModel):
             if cfg["head_init"] == "scalars":
                 warm_start(net, svec, membership, tensors.target.double().numpy(), train_idx)
             opt = torch.optim.Adam(param_groups(net, cfg["lr"], cfg["head_fan"]))
-            run = train(net, opt, tensors, train_idx, val_idx, cfg)
+            run = train(net, opt, tensors, train_idx, val_idx, cfg, self._epoch_hook(net, images, svec))
             net.eval()
             self.net = net
             with torch.no_grad():
@@ -153,8 +157,20 @@ class SacnnModel(MonthlyModel):
             **cfg,
             **prep_info,
         }
-        self.state["training"] = {k: v for k, v in info.items() if k != "loss_history"}
+        self.state["training"] = {k: v for k, v in info.items() if k not in ("loss_history", "start_loss")}
         return info
+
+    def _epoch_hook(self, net: SacnnNet, images: torch.Tensor, svec: torch.Tensor) -> Callable[[int], None] | None:
+        if self.on_epoch is None:
+            return None
+
+        def hook(epoch: int) -> None:
+            self.net = net
+            net.eval()
+            with torch.no_grad():
+                self.on_epoch(epoch, self._raw_predict(images, svec))
+
+        return hook
 
     def _summary(self, run: TrainingRun, resid: np.ndarray, split, interval_from: str, device: torch.device) -> dict:
         """What `fit` reports about the training (beside the configuration and the gap-filling counts)."""
@@ -172,6 +188,7 @@ class SacnnModel(MonthlyModel):
             "device_used": device.type,
             "image_side": self.state["side"],
             "loss_history": run.history,
+            "start_loss": run.start_loss,
         }
 
     def _raw_predict(self, images: torch.Tensor, svec: torch.Tensor, batch: int = 16) -> np.ndarray:

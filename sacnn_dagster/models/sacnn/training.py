@@ -24,6 +24,7 @@ import contextlib
 import copy
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,25 +175,37 @@ class TrainingRun:
     epochs: int
     best_epoch: int
     history: list  # [training loss, validation loss] per epoch
+    start_loss: float  # the validation loss before the first epoch (inf without validation labels)
 
 
 def train(
-    net: SacnnNet, opt: torch.optim.Optimizer, tensors: LabelTensors, train_idx, val_idx, config: dict
+    net: SacnnNet,
+    opt: torch.optim.Optimizer,
+    tensors: LabelTensors,
+    train_idx,
+    val_idx,
+    config: dict,
+    on_epoch: Callable[[int], None] | None = None,
 ) -> TrainingRun:
     """Epochs of `opt` on the training labels (shuffled with seed + 1) until `max_epochs`, or `patience`
     epochs without a better validation loss; `net` ends with the best weights. Without validation labels,
-    every epoch runs and the best training loss wins."""
+    every epoch runs and the best training loss wins. `on_epoch(epoch)` is called with the start (0) and
+    after every epoch (benchmarks/sacnn_training_curve.py scores the weights of each)."""
     validate = len(val_idx) > 0
     start = validation_loss(net, tensors, val_idx) if validate else math.inf
     best = BestWeights(net, start, config["patience"] if validate else None)
     order_rng = np.random.default_rng(config["seed"] + 1)
     history, epoch = [], 0
+    if on_epoch is not None:
+        on_epoch(0)
     for epoch in range(1, config["max_epochs"] + 1):
         order = order_rng.permutation(train_idx)
         train_loss = train_epoch(net, opt, tensors, order, config["batch_size"])
         current = validation_loss(net, tensors, val_idx) if validate else train_loss
         history.append([round(train_loss, 5), round(current, 5)])
+        if on_epoch is not None:
+            on_epoch(epoch)
         if best.update(net, epoch, current):
             break
     net.load_state_dict(best.state)
-    return TrainingRun(epoch, best.epoch, history)
+    return TrainingRun(epoch, best.epoch, history, start)
