@@ -4,11 +4,14 @@
   brighter than the 95th percentile of light at factories left out (`gridding.gvio_grid`).
 - `factories`: each factory's share of the month, from a model that adds factories up, on the pixel that
   holds it (`gridding.factory_grid`).
+- `blend`: half the estimate by each: the two err in different places (light leaks to bright pixels of
+  industrial land and misses dark plants; factory shares follow a model's reading of each factory's light,
+  which the city's glow around a factory can inflate), so their mean is never far from the better one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -16,8 +19,8 @@ import pandas as pd
 from sacnn_dagster.gridding.factory_grid import spread_on_factories
 from sacnn_dagster.gridding.gvio_grid import GvioGrid, bright_threshold, distribute_estimate
 
-LIGHT, FACTORIES = "light", "factories"
-GRID_METHODS = (LIGHT, FACTORIES)
+LIGHT, FACTORIES, BLEND = "light", "factories", "blend"
+GRID_METHODS = (LIGHT, FACTORIES, BLEND)
 #: The method served by default, chosen on the generated regions' district-year and pixel R² (README,
 #: "Measured"), never on one region; `light` is used anyway in a month without factory shares.
 DEFAULT_GRID_METHOD = LIGHT
@@ -56,10 +59,19 @@ def make_grid(
     factories: FactoryShares | None,
 ) -> tuple[GvioGrid, str]:
     """The grid of `estimate` by `method` and the method used (`light` when `factories` is None or holds
-    no factory). `ntl` cleaned radiance, `industrial`/`inside` bool masks, `factory_ntl` light at each
-    factory's pixel (for the bright threshold)."""
+    no factory; `blend` the mean of the other two). `ntl` cleaned radiance, `industrial`/`inside` bool
+    masks, `factory_ntl` light at each factory's pixel (for the bright threshold)."""
     if method not in GRID_METHODS:
         raise ValueError(f"unknown grid method {method!r}; known: {', '.join(GRID_METHODS)}")
-    if method == FACTORIES and factories is not None and len(factories.shares):
-        return spread_on_factories(estimate, factories.shares, factories.rows, factories.cols, inside), FACTORIES
-    return distribute_estimate(estimate, ntl, industrial, inside, bright_threshold(factory_ntl)), LIGHT
+    light = distribute_estimate(estimate, ntl, industrial, inside, bright_threshold(factory_ntl))
+    if method == LIGHT or factories is None or not len(factories.shares):
+        return light, LIGHT
+    on_factories = spread_on_factories(estimate, factories.shares, factories.rows, factories.cols, inside)
+    if method == FACTORIES:
+        return on_factories, FACTORIES
+    both = replace(
+        light,
+        gvio=0.5 * light.gvio + 0.5 * on_factories.gvio,
+        pixels_used=int(((light.gvio > 0) | (on_factories.gvio > 0)).sum()),
+    )
+    return both, BLEND

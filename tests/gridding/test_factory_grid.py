@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sacnn_dagster.gridding.factory_grid import spread_on_factories
-from sacnn_dagster.gridding.methods import FACTORIES, LIGHT, FactoryShares, make_grid, selected_model
+from sacnn_dagster.gridding.methods import BLEND, FACTORIES, LIGHT, FactoryShares, make_grid, selected_model
 
 
 def test_each_factory_on_its_pixel_adding_up():
@@ -54,3 +54,14 @@ def test_make_grid_falls_back_to_light_without_factory_shares():
     assert used == FACTORIES and on_factory.gvio[1, 1] == pytest.approx(8.0)
     with pytest.raises(ValueError, match="unknown grid method"):
         make_grid("nearest", 8.0, ntl, industrial, inside, factory_ntl, shares)
+
+
+def test_blend_is_the_mean_of_the_two_and_adds_up():
+    ntl = np.array([[1.0, 3.0], [2.0, 100.0]])
+    inside = np.ones((2, 2), bool)
+    factory_ntl = np.array([1.0, 3.0, 4.0])
+    shares = FactoryShares(np.array([1.0]), np.array([1]), np.array([1]), "factory_sum")
+    grids = {m: make_grid(m, 6.0, ntl, inside, inside, factory_ntl, shares) for m in (LIGHT, FACTORIES, BLEND)}
+    assert grids[BLEND][1] == BLEND
+    assert np.allclose(grids[BLEND][0].gvio, (grids[LIGHT][0].gvio + grids[FACTORIES][0].gvio) / 2)
+    assert np.nansum(grids[BLEND][0].gvio) == pytest.approx(6.0)
