@@ -12,10 +12,10 @@ neighbouring months, carried by the month's own movement:
 
 - `interp[m, r, j]`: linear interpolation in time between the factory's nearest valid months before and
   after `m` (leaving `m` itself out);
-- `ratio[m, j]`: the median over the factories *valid* in month `m` of their actual value divided by
-  their leave-this-month-out interpolation (`month_ratios`). It carries what is common to the month (a
-  New Year dip, a shock, the season) from the observed factories to the hidden ones. It is 1 when too
-  few factories were observed to tell.
+- `ratio[m, j]`: sum over the factories *valid* in month `m` of their actual value, divided by the sum of
+  their leave-this-month-out interpolation. It carries what is common to the month (a New Year dip, a
+  shock, the season) from the observed factories to the hidden ones. It is 1 when too few factories were
+  observed to tell.
 
 Derived columns are recomputed from the filled ones, as `features.patches` defines them: `bright_neighbour`
 (buffer max > 2 x factory pixel), `factory_above_20`, `dominant_landuse` (the largest land-use sum, as the
@@ -39,8 +39,6 @@ can change when a later month arrives. Clear months are returned unchanged.
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 
@@ -125,33 +123,24 @@ def fill_tables(
     continuous = [j for j, n in enumerate(names) if n not in _DERIVED]
     interp, available = _interpolate(x[:, :, continuous], prev, nxt)
     out = x.copy()
-    ratio = month_ratios(x[:, :, continuous], interp, valid & available, min_valid_for_ratio)
-    rows_m, rows_r = np.nonzero(fill)
-    block = out[rows_m, rows_r]
-    block[:, continuous] = interp[rows_m, rows_r] * ratio[rows_m]
-    out[rows_m, rows_r] = block
+    # the month's common movement, from the factories observed in it
+    ref_rows = valid & available
+    for k in range(m):
+        rows = ref_rows[k]
+        ratio = np.ones(len(continuous))
+        if rows.sum() >= min_valid_for_ratio:
+            num = x[k][rows][:, continuous].sum(axis=0)
+            den = interp[k][rows].sum(axis=0)
+            ok = den > 0
+            ratio[ok] = num[ok] / den[ok]
+        hit = fill[k]
+        if hit.any():
+            block = out[k, hit]
+            block[:, continuous] = interp[k, hit] * ratio[None, :]
+            out[k, hit] = block
 
     _recompute_derived(out, fill, names, reference)
     return out.astype(tables.dtype), fill
-
-
-def month_ratios(values: np.ndarray, interp: np.ndarray, reference: np.ndarray, min_rows: int) -> np.ndarray:
-    """(M, C) the month's common movement per column: the median over the factories of `reference` (M, R)
-    of their actual (M, R, C) `values` over their leave-this-month-out `interp`olation; 1 where fewer than
-    `min_rows` factories are there to tell or none has light in the column.
-
-    The median, not the ratio of the sums: a column's sum over the observed factories can hang on a few of
-    them (a land-use class near a flare or a new light), and a ratio of sums then carried their jump to every
-    hidden factory (issue 11: one class's light filled 13 % high in an ordinary cloudy month, which cost
-    sum-ridge 10 points there)."""
-    lit = reference[..., None] & (interp > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        each = np.where(lit, values / np.where(lit, interp, 1.0), np.nan)
-    enough = lit.sum(axis=1) >= max(min_rows, 1)  # (M, C)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: columns without light, set to 1
-        median = np.nanmedian(np.where(enough[:, None, :], each, np.nan), axis=1)
-    return np.where(enough & np.isfinite(median), median, 1.0)
 
 
 def _recompute_derived(out: np.ndarray, fill: np.ndarray, names: list[str], reference: np.ndarray) -> None:

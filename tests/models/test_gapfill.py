@@ -95,17 +95,3 @@ def test_hidden_factories_after_a_shock_get_the_month_s_own_change():
     naive = 0.5 * (tables[CLOUDY - 1, hidden, j] + tables[CLOUDY + 1, hidden, j])
     assert np.abs(naive / truth - 1.0).mean() > 0.1
     assert np.abs(filled[CLOUDY, hidden, j] / truth - 1.0).mean() < 0.03
-
-
-def test_one_observed_factory_s_jump_is_not_carried_to_the_hidden_ones():
-    light = factory_light()
-    tables = tables_from(light)
-    j = FEATURE_COLUMNS.index("lu_ntl_sum")
-    jumping = int(np.argmax(light[CLOUDY]))  # the brightest observed factory: a flare lights its buffer
-    clouded = tables.copy()
-    clouded[CLOUDY, jumping, j] *= 5.0
-    hidden = np.array([r for r in range(0, FACTORIES, 3) if r != jumping])
-    clouded[CLOUDY, hidden] = 0.0
-    filled, _ = fill_tables(clouded, min_valid_for_ratio=10)
-    truth = tables[CLOUDY, hidden, j]
-    assert np.abs(filled[CLOUDY, hidden, j] / truth - 1.0).mean() < 0.03
