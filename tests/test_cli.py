@@ -243,8 +243,28 @@ def test_a_bad_validation_file_is_a_warning_and_the_outputs_stay(small_demo_regi
     assert "FAILED" not in text and "Traceback" not in text and "0 failure(s)" in text
     (line,) = [line for line in text.splitlines() if "WARNING" in line]
     assert line.strip().startswith("WARNING about validation (the estimates and grids are stored): ")
-    assert str(bad) in line
+    assert f"validation file {bad}: not a readable GeoTIFF (" in line and "ValidationDataError" not in line
     spec = yaml.safe_load((region / "region.yaml").read_text())
     for month in month_range(str(spec["start"]), str(spec["end"])):
         assert (tmp_path / "out" / "gvio_estimate" / f"{month}.parquet").is_file(), month
         assert (tmp_path / "out" / "gvio_grid" / f"{month}.tif").is_file(), month
+
+
+def test_a_step_failure_tells_the_kind_of_the_user_error_inside_dagsters_wrappers(tmp_path):
+    """What lets `run` tell a bad validation file as a warning: the class of the error the asset raised."""
+    from sacnn_dagster.cli.errors import step_failures
+    from sacnn_dagster.evaluation.validation import ValidationDataError
+
+    bad = tmp_path / "validation" / "grid" / "2020-01.tif"
+
+    @dg.asset
+    def compares() -> None:
+        try:
+            raise OSError("not a TIFF")
+        except OSError as exc:
+            raise ValidationDataError(bad, f"not a readable GeoTIFF ({exc})") from exc
+
+    result = dg.materialize([compares], raise_on_error=False)
+    (failure,) = step_failures(result)
+    assert failure.kind == "ValidationDataError" and failure.step == "compares"
+    assert failure.plain == f"compares: validation file {bad}: not a readable GeoTIFF (not a TIFF)"

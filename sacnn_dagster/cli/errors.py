@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -37,6 +38,12 @@ class StepError:
 
     def __str__(self) -> str:
         return f"{self.step}: {self.message}"
+
+    @property
+    def plain(self) -> str:
+        """'step: message' without the error's class path in front of the message."""
+        class_path = r"^([\w.]+\.)?" + re.escape(self.kind) + ": "
+        return f"{self.step}: {re.sub(class_path, '', self.message)}"
 
 
 def step_failures(result) -> list[StepError]:

@@ -130,7 +130,7 @@ def run_region(
         report.run_ids.append(result.run_id)
         for error in step_failures(result):
             if error.kind == ValidationDataError.__name__:
-                report.warnings.append(f"{error} (run {result.run_id})")
+                report.warnings.append(f"{error.plain} (run {result.run_id})")
             else:
                 report.failures.append(f"{explained(str(error))} (run {result.run_id})")
         for line in summary_lines([result]):
