@@ -32,7 +32,8 @@ still usable while a factory dropped by a new snapshot is not brought back.
 
 `fill_scalars` does the same for the month's urban/rural statistics: in a month whose observed pixel
 count of a zone is below `valid_share` of its largest, the zone's four statistics are interpolated in time
-from the nearest well-observed months (the observed part of a cloudy city is not a fair sample of it).
+from the nearest well-observed months (the observed part of a cloudy city is not a fair sample of it),
+then moved with the month's own change of the gap-filled factory light (see `fill_scalars`).
 
 Consequence for users: a cloudy month's filled input depends on its neighbouring months, so its estimate
 can change when a later month arrives. Clear months are returned unchanged.
