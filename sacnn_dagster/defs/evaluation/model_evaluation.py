@@ -10,7 +10,7 @@ import pandas as pd
 from sacnn_dagster.config.limits import Limits
 from sacnn_dagster.defs.common.previews import estimates_chart
 from sacnn_dagster.defs.evaluation.checks import HELDOUT_R2, evaluation_check
-from sacnn_dagster.defs.evaluation.grid_validation import district_validation, grid_validation
+from sacnn_dagster.defs.evaluation.grid_validation import grid_scores
 from sacnn_dagster.defs.model.selection_files import read_selection
 from sacnn_dagster.defs.model.training_data import load_training_data, read_current_model
 from sacnn_dagster.defs.resources.region import RegionResource
@@ -67,7 +67,7 @@ def build_model_evaluation(has_districts: bool, limits: Limits) -> dg.AssetsDefi
         deps=["gvio_model", "gvio_grid", *(["gvio_by_district"] if has_districts else [])],
         group_name="outputs",
         kinds={"pandas"},
-        code_version=code_digest("evaluation", "evaluation.validation", "models"),
+        code_version=code_digest("evaluation", "defs.evaluation.grid_validation", "models"),
         check_specs=[HELDOUT_R2.spec(limits)],
     )
     def model_evaluation(
@@ -87,15 +87,10 @@ def build_model_evaluation(has_districts: bool, limits: Limits) -> dg.AssetsDefi
         per_split = {name: held_out_scores(data, labels, *idx) for name, idx in splits.items()}
         models = {m: {s: per_split[s][m] for s in splits} for m in per_split["random"]}
         grid_months = months_stored(storage.list_keys("gvio_grid"), "gvio_grid")
-        validation = region.config.validation_dir
-        true_grid = grid_validation(storage, grid_months, validation / "grid")
-        district = district_validation(storage, grid_months, validation / "district_gvio_annual.csv")
-        grid = {
-            "r2_vs_true_grid": true_grid["r2"] if true_grid else None,
-            "r2_vs_district": district["r2"] if district else None,
-            "true_grid": true_grid,
-            "district": district,
-        }
+        # a validation file that cannot be compared is a problem recorded beside the scores, not a failure
+        grid = grid_scores(storage, grid_months, region.config.validation_dir)
+        for problem in grid["problems"]:
+            context.log.warning(problem)
         version = read_current_model(storage)["version"]
         selection = read_selection(storage, version)
         summary = {
@@ -118,6 +113,7 @@ def build_model_evaluation(has_districts: bool, limits: Limits) -> dg.AssetsDefi
                 **{f"{c}_rolling_origin_r2": float(s["r2"]) for c, s in summary["rolling_origin"].items()},
                 "grid_r2_vs_true_grid": grid["r2_vs_true_grid"],
                 "grid_r2_vs_district": grid["r2_vs_district"],
+                "validation_problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in grid["problems"]) or "none"),
                 "path": dg.MetadataValue.path(storage.uri(EVALUATION_SUMMARY)),
             },
             check_results=[evaluation_check(models, limits)],
