@@ -201,7 +201,7 @@ GROUPS = {
     "sources": {"ntl_composite", "gvio_statistics"},
     "features": {"ntl_clean", "factories", "factory_patches"},
     "model": {"gvio_model"},
-    "outputs": {"gvio_estimate", "gvio_grid", "gvio_by_district", "model_evaluation"},
+    "outputs": {"gvio_estimate", "gvio_factory", "gvio_grid", "gvio_by_district", "model_evaluation"},
 }
 
 
@@ -251,7 +251,7 @@ def test_metadata_numbers_and_pictures_for_every_month(materialized_small_demo):
                 png = materialized.storage / "previews" / asset / f"{month}.png"
                 assert 2_000 < png.stat().st_size < 60_000 and Image.open(png).format == "PNG"
         evaluation = instance.get_latest_materialization_event(dg.AssetKey("model_evaluation")).asset_materialization
-        for model in ("sacnn", "random_forest", "linear", "sum_ridge"):
+        for model in ("sacnn", "random_forest", "linear", "sum_ridge", "factory_sum"):
             assert isinstance(evaluation.metadata[f"{model}_random_r2"], dg.FloatMetadataValue)
         assert "data:image/png;base64," in evaluation.metadata["estimates_chart"].value
         chart = Image.open(io.BytesIO((materialized.storage / "previews" / "gvio_estimates.png").read_bytes()))

@@ -21,7 +21,8 @@ ESTIMATE_PLAUSIBLE = Check(
     "gvio_estimate",
     True,
     lambda limits: (
-        f"SA-CNN's estimate lies between {limits.estimate_band[0]:g} and {limits.estimate_band[1]:g} "
+        "The served estimate (the row marked selected) lies between "
+        f"{limits.estimate_band[0]:g} and {limits.estimate_band[1]:g} "
         f"times the median of the previous {ESTIMATE_HISTORY_MONTHS} months' estimates (a warning; judged "
         f"once {MIN_HISTORY_MONTHS} of them exist). An impossible estimate (not finite, negative, outside its "
         "interval) is an error and blocks the grid."
@@ -44,15 +45,19 @@ def estimate_checks(
     months = list(context.partition_keys)
     stored = set(months_stored(storage.list_keys("gvio_estimate"), "gvio_estimate"))
     needed = sorted(m for m in stored if add_months(months[0], -ESTIMATE_HISTORY_MONTHS) <= m <= months[-1])
-    sacnn = {}
+    served = {}
     for month in needed:
         with storage.reading(month_file("gvio_estimate", month)) as path:
-            sacnn[month] = pd.read_parquet(path).set_index("model").loc["sacnn"]
+            table = pd.read_parquet(path)
+        # the estimate users get; SA-CNN's for estimates stored before the selection existed
+        served[month] = (
+            table[table["selected"]].iloc[0] if "selected" in table else table.set_index("model").loc["sacnn"]
+        )
     verdicts = {}
     for month in months:
         window = [add_months(month, -k) for k in range(ESTIMATE_HISTORY_MONTHS, 0, -1)]
-        history = [float(sacnn[m]["estimate"]) for m in window if m in sacnn]
-        row = sacnn[month]
+        history = [float(served[m]["estimate"]) for m in window if m in served]
+        row = served[month]
         verdicts[month] = estimate_plausibility(
             float(row["estimate"]), float(row["lower"]), float(row["upper"]), history, limits
         )
