@@ -37,10 +37,10 @@ CONFIGS = {
 PATIENCE = 10
 
 
-def early_stop_epoch(start_loss: float, history: list, patience: int) -> int:
+def early_stop_epoch(start_loss: float | None, history: list, patience: int) -> int:
     """The epoch the model's early stopping keeps (0: the start), from the validation loss before training
     and its [train, validation] loss after each epoch."""
-    best, best_epoch, since = start_loss, 0, 0
+    best, best_epoch, since = np.inf if start_loss is None else start_loss, 0, 0
     for epoch, (_, val) in enumerate(history, start=1):
         if val < best:
             best, best_epoch, since = val, epoch, 0

@@ -150,3 +150,15 @@ def test_labels_must_match_the_dataset(trained):
     bad = monthly_labels(truth[:10], data.months[:10], [[0], [1]])
     with pytest.raises(ValueError, match="membership"):
         SacnnModel().fit(data, bad)
+
+
+def test_on_epoch_sees_every_epoch_and_the_kept_weights_are_the_best_epoch_s(trained):
+    data, _, labels, model, _ = trained
+    seen: dict[int, np.ndarray] = {}
+    probe = SacnnModel(seed=1, max_epochs=4, patience=10)
+    probe.on_epoch = lambda epoch, estimate: seen.__setitem__(epoch, estimate.copy())
+    info = probe.fit(data, labels)
+    assert sorted(seen) == list(range(info["epochs"] + 1)) and info["start_loss"] > 0
+    assert all(e.shape == (len(data.months),) for e in seen.values())
+    np.testing.assert_allclose(probe.predict(data).estimate, seen[info["best_epoch"]], rtol=1e-5)
+    assert model.on_epoch is None  # the hook is the instance's own, the pipeline's models have none

@@ -10,6 +10,7 @@ residuals' width is used. The width is the same for every month.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -188,7 +189,7 @@ class SacnnModel(MonthlyModel):
             "device_used": device.type,
             "image_side": self.state["side"],
             "loss_history": run.history,
-            "start_loss": run.start_loss,
+            "start_loss": run.start_loss if math.isfinite(run.start_loss) else None,
         }
 
     def _raw_predict(self, images: torch.Tensor, svec: torch.Tensor, batch: int = 16) -> np.ndarray:
