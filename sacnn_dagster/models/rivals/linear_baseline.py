@@ -9,7 +9,7 @@ import numpy as np
 
 from sacnn_dagster.models.base import INTERVAL_COVERAGE, JsonStateModel, Prediction, check_labels, t_quantile
 from sacnn_dagster.models.dataset import Labels, MonthlyDataset, total_ntl
-from sacnn_dagster.models.gapfill import fill_scalars
+from sacnn_dagster.models.inputs import model_inputs
 
 
 def _wls_with_interval(design: np.ndarray, y: np.ndarray, weights: np.ndarray) -> dict:
@@ -53,7 +53,8 @@ class LinearNtlModel(JsonStateModel):
 
     def _x(self, data: MonthlyDataset) -> np.ndarray:
         if self.config["gapfill"]:
-            total = total_ntl(fill_scalars(data.scalars)[0])
+            # the same fill as every model: a cloudy month's statistics move with its own factory light
+            total = total_ntl(model_inputs(data, True)[1])
         else:
             total = np.asarray(data.total_ntl, dtype=np.float64)
         return np.column_stack([total, np.ones(len(total))])
