@@ -72,7 +72,7 @@ def run_one(entry, quick: bool, workdir: Path) -> dict:
 def _fmt(value, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{value:.{digits}f}"
+    return f"{value:.2g}" if abs(value) >= 1e6 else f"{value:.{digits}f}"  # a model that blew up
 
 
 def region_table(result: dict) -> list[str]:
@@ -80,12 +80,13 @@ def region_table(result: dict) -> list[str]:
     lines = [
         f"## {result['name']}: {result['why']} (folds {result['fold_years']}, {result['n_labels']} labels, "
         f"grid district-year R² {_fmt(district)}, run {'ok' if result['run_ok'] else 'FAILED'}, {result['seconds']} s)",
-        "| model | R² | MAPE % | 90 % coverage | cloudy MAPE % | clear MAPE % | worst month (APE %) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| model | R² | R² by fold | MAPE % | 90 % coverage | cloudy MAPE % | clear MAPE % | worst month (APE %) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for model, s in result["models"].items():
         lines.append(
-            f"| {model} | {_fmt(s['r2'])} | {_fmt(s['mape'], 2)} | {_fmt(s['coverage'], 2)} | "
+            f"| {model} | {_fmt(s['r2'])} | {' / '.join(_fmt(f['r2'], 2) for f in s['folds'].values())} | "
+            f"{_fmt(s['mape'], 2)} | {_fmt(s['coverage'], 2)} | "
             f"{_fmt(s['mape_cloudy'], 2)} | {_fmt(s['mape_clear'], 2)} | "
             f"{s['worst_month']} ({_fmt(s['worst_ape'], 1)}) |"
         )
