@@ -150,7 +150,9 @@ def open_markdown(driver, key: str, alt_start: str):
     button = wait_for(
         driver,
         ec.element_to_be_clickable(
-            (By.XPATH, f"//*[normalize-space()='{key}']/following::a[normalize-space()='[Show Markdown]'][1]")
+            # the last element that says `key` is the metadata table's key cell: the asset's description (above the
+            # table) may name the entry too
+            (By.XPATH, f"(//*[normalize-space()='{key}'])[last()]/following::a[normalize-space()='[Show Markdown]'][1]")
         ),
         f"the [Show Markdown] of {key}",
     )
