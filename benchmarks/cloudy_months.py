@@ -27,7 +27,7 @@ from rasterio.features import geometry_mask
 from sacnn_dagster.config.months import month_range
 from sacnn_dagster.demo.economy import place_factories, simulate_output
 from sacnn_dagster.demo.geography import build_geography, build_landuse
-from sacnn_dagster.demo.nightlights import build_scene, factory_light, render_month
+from sacnn_dagster.demo.nightlights import build_scene, cloud_patch, factory_light, render_month
 from sacnn_dagster.demo.spec import DemoSpec, stream
 from sacnn_dagster.features.cleaning import clean_ntl
 from sacnn_dagster.features.patch_table import PatchTable
@@ -49,19 +49,6 @@ class Case:
     truth: np.ndarray  # (M,) true monthly GVIO of the factories inside
     labels: Labels  # every month up to the end of the training years
     cloudy: list[str]
-
-
-def cloud_mask(rng, shape, aoi: tuple[slice, slice], unseen: float) -> np.ndarray:
-    """A connected star-shaped patch over `unseen` of the area of interest's bbox."""
-    rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]]
-    (r0, r1), (c0, c1) = (aoi[0].start, aoi[0].stop), (aoi[1].start, aoi[1].stop)
-    cy, cx = r0 + rng.uniform(0.2, 0.8) * (r1 - r0), c0 + rng.uniform(0.2, 0.8) * (c1 - c0)
-    theta = np.arctan2(rows - cy, cols - cx)
-    radius = np.ones(shape)
-    for k in range(1, 5):
-        radius += rng.uniform(0.0, 0.12) * np.cos(k * theta + rng.uniform(0, 2 * np.pi))
-    rho = np.hypot(rows - cy, cols - cx) / radius
-    return rho <= np.quantile(rho[aoi], unseen)
 
 
 def simulate(seed: int, n_factories: int, cloudy: dict[str, float], shock: dict[str, float]) -> Case:
@@ -88,7 +75,7 @@ def simulate(seed: int, n_factories: int, cloudy: dict[str, float], shock: dict[
     for t, month in enumerate(months):
         radiance, coverage = render_month(spec, scene, month, t, light[:, t], cloudy=False)
         if month in cloudy:
-            patch = cloud_mask(stream(seed, f"bench-cloud-{month}"), grid.shape, scene.aoi, cloudy[month])
+            patch = cloud_patch(stream(seed, f"bench-cloud-{month}"), grid.shape, scene.aoi, cloudy[month])
             coverage[patch], radiance[patch] = 0, 0.0
         rad = radiance[scene.aoi].astype(np.float32)
         cov = coverage[scene.aoi].astype(np.float32)

@@ -172,10 +172,10 @@ def factory_light(
     return light
 
 
-def _cloud_patch(rng, shape, aoi: tuple[slice, slice]) -> np.ndarray:
-    """A large connected cloud patch covering 30-70 % of the area of interest's bbox (so a month is never
-    blind altogether): pixels within a smooth star-shaped contour around a random centre inside it
-    (star-shaped sets are connected)."""
+def cloud_patch(rng, shape, aoi: tuple[slice, slice], unseen: float | None = None) -> np.ndarray:
+    """A large connected cloud patch covering `unseen` of the area of interest's bbox (default: a random
+    30-70 %, so a month is never blind altogether): pixels within a smooth star-shaped contour around a
+    random centre inside it (star-shaped sets are connected)."""
     rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]]
     (r0, r1), (c0, c1) = (aoi[0].start, aoi[0].stop), (aoi[1].start, aoi[1].stop)
     cy, cx = r0 + rng.uniform(0.2, 0.8) * (r1 - r0), c0 + rng.uniform(0.2, 0.8) * (c1 - c0)
@@ -184,7 +184,8 @@ def _cloud_patch(rng, shape, aoi: tuple[slice, slice]) -> np.ndarray:
     for k in range(1, 5):
         radius += rng.uniform(0.0, 0.12) * np.cos(k * theta + rng.uniform(0, 2 * np.pi))
     rho = np.hypot(rows - cy, cols - cx) / radius
-    return rho <= np.quantile(rho[aoi], rng.uniform(0.3, 0.7))
+    share = rng.uniform(0.3, 0.7) if unseen is None else unseen  # drawn last: the demo's streams stay
+    return rho <= np.quantile(rho[aoi], share)
 
 
 def render_month(
@@ -211,7 +212,7 @@ def render_month(
     if cloudy:
         counts = rng.uniform(1.0, 4.0) * scene.coverage_pattern + rng.normal(0.0, 0.7, grid.shape)
         coverage = np.clip(np.round(counts), 1, 6)
-        patch = _cloud_patch(rng, grid.shape, scene.aoi)
+        patch = cloud_patch(rng, grid.shape, scene.aoi)
         coverage[patch] = 0
         radiance[patch] = 0.0  # nothing observed: zero is not darkness
     else:

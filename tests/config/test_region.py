@@ -1,8 +1,6 @@
 """region.yaml's `checks:` thresholds: read, validated with errors naming the file and key, and handed to
 the checks (their descriptions in the UI and their verdicts)."""
 
-import json
-
 import pytest
 import yaml
 
@@ -13,24 +11,11 @@ from sacnn_dagster.defs.features.checks import FACTORY_COUNT
 from sacnn_dagster.quality.factories import FactorySet, factory_count_change
 from sacnn_dagster.quality.model import heldout_r2
 
-BOX = {
-    "type": "FeatureCollection",
-    "features": [
-        {
-            "type": "Feature",
-            "properties": {},
-            "geometry": {
-                "type": "Polygon",
-                "coordinates": [[[72.8, 19.0], [73.0, 19.0], [73.0, 19.2], [72.8, 19.2], [72.8, 19.0]]],
-            },
-        }
-    ],
-}
+from . import write_region
 
 
 def region_with(tmp_path, **settings):
-    (tmp_path / "boundary.geojson").write_text(json.dumps(BOX))
-    (tmp_path / "region.yaml").write_text(yaml.safe_dump({"name": "somewhere", "start": "2020-01", **settings}))
+    write_region(tmp_path, yaml.safe_dump({"name": "somewhere", "start": "2020-01", **settings}))
     return load_region(tmp_path)
 
 

@@ -2,7 +2,6 @@
 the key with its path, the value and what is allowed (the nearest valid key for a typo), before any run starts;
 valid files load as they always did."""
 
-import json
 import shutil
 from pathlib import Path
 
@@ -14,25 +13,7 @@ from sacnn_dagster.config.limits import Limits
 from sacnn_dagster.config.nightlight_settings import BLACK_MARBLE_URL, EOG_URL, NightlightSettings
 from sacnn_dagster.config.region import RegionConfig, RegionSettings, load_region
 
-BOX = {
-    "type": "FeatureCollection",
-    "features": [
-        {
-            "type": "Feature",
-            "properties": {},
-            "geometry": {
-                "type": "Polygon",
-                "coordinates": [[[72.8, 19.0], [73.0, 19.0], [73.0, 19.2], [72.8, 19.2], [72.8, 19.0]]],
-            },
-        }
-    ],
-}
-
-
-def write_region(root: Path, text: str) -> Path:
-    (root / "boundary.geojson").write_text(json.dumps(BOX))
-    (root / "region.yaml").write_text(text, encoding="utf-8")
-    return root
+from . import write_region
 
 
 def problem(root: Path, **settings) -> str:
