@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import statistics
 import tempfile
 import time
@@ -45,24 +46,29 @@ HIGHER_IS_BETTER = {"r2", "coverage", "district_r2"}
 def run_one(entry, quick: bool, workdir: Path) -> dict:
     region = workdir / entry.name / "region"
     storage = workdir / entry.name / "storage"
+    done = workdir / entry.name / "pipeline.json"  # written last: a kept workdir's region is rescored only
     began = time.perf_counter()
-    if entry.spec is None:
-        build_mumbai(region, quick)
-        cloudy = set(mumbai_cloudy_months(region))
+    if done.exists():
+        report_ok, failures, pipeline_s = json.loads(done.read_text())
     else:
-        make_demo_region(region, entry.spec)
-        cloudy = set(plan_quirks(entry.spec).cloudy_months)
-    home = workdir / entry.name / "dagster"
-    home.mkdir(parents=True)
-    with dg.instance_for_test(temp_dir=str(home)) as instance:
-        report = run_region(region, storage_root=str(storage), instance=instance, echo=lambda _: None)
-    pipeline_s = time.perf_counter() - began
+        shutil.rmtree(workdir / entry.name, ignore_errors=True)  # a half-built region from a killed bench
+        if entry.spec is None:
+            build_mumbai(region, quick)
+        else:
+            make_demo_region(region, entry.spec)
+        home = workdir / entry.name / "dagster"
+        home.mkdir(parents=True)
+        with dg.instance_for_test(temp_dir=str(home)) as instance:
+            report = run_region(region, storage_root=str(storage), instance=instance, echo=lambda _: None)
+        report_ok, failures, pipeline_s = report.ok, report.failures, time.perf_counter() - began
+        done.write_text(json.dumps([report_ok, failures, pipeline_s], default=str))
+    cloudy = set(mumbai_cloudy_months(region) if entry.spec is None else plan_quirks(entry.spec).cloudy_months)
     scores = score_region(storage, region, n_years=2 if quick else 3, cloudy=cloudy)
     scores.update(
         name=entry.name,
         why=entry.why,
-        run_ok=report.ok,
-        run_failures=report.failures,
+        run_ok=report_ok,
+        run_failures=failures,
         pipeline_seconds=round(pipeline_s, 1),
         seconds=round(time.perf_counter() - began, 1),
     )
@@ -156,6 +162,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="4 small generated regions + Mumbai, 2 test years")
     parser.add_argument("--regions", nargs="*", help="only these bank regions (by name)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep the built regions and their pipeline outputs here; a later run with the same folder only "
+        "rescores them (for changing a model without rebuilding the bank)",
+    )
     parser.add_argument("--out", type=Path, help="JSON path (default benchmarks/results/accuracy-<mode>.json)")
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
@@ -163,8 +175,9 @@ def main(argv=None) -> None:
     results = []
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="accuracy-bench-") as tmp:
+        workdir = args.workdir or Path(tmp)
         for entry in entries:
-            result = run_one(entry, args.quick, Path(tmp))
+            result = run_one(entry, args.quick, workdir)
             results.append(result)
             print("\n".join(region_table(result)), "\n", flush=True)
     summ = summary(results)
