@@ -6,14 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-import yaml
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationError, model_validator
 
+from sacnn_dagster.config.bad_input import BadInput
+from sacnn_dagster.config.geojson_text import check_geojson
 from sacnn_dagster.config.limits import Limits
 from sacnn_dagster.config.months import parse_month
 from sacnn_dagster.config.nightlight_settings import BLACK_MARBLE_URL, NightlightSettings
 from sacnn_dagster.config.schema import OPTIONAL_BLOCK, SettingsModel, allowed
 from sacnn_dagster.config.schema_errors import explain
+from sacnn_dagster.config.yaml_text import read_yaml
 
 # Imported from here by the sources and their tests.
 __all__ = ["BLACK_MARBLE_URL", "CONFIGS", "SATELLITES", "NightlightSettings", "RegionConfig", "load_region"]
@@ -26,6 +28,14 @@ CONFIGS: tuple[Config, ...] = get_args(Config)
 
 def _month(text: str) -> str:
     parse_month(text)
+    return text
+
+
+def _folder_name(text: str) -> str:
+    # The default output folder is sacnn-output/<name>/: a name with a separator or `..` (or an absolute one)
+    # would put the outputs somewhere else entirely.
+    if text in (".", "..") or any(c in text for c in "/\\:") or not text.isprintable() or text != text.strip():
+        raise ValueError(f"{text!r} is not a plain folder name (no /, \\ or :, not . or .., no surrounding spaces)")
     return text
 
 
@@ -48,7 +58,7 @@ TypeCode = Annotated[str, StringConstraints(pattern=r"^[0-9]+$")]
 class RegionSettings(SettingsModel):
     """What REGION/region.yaml holds, key by key (the README's table)."""
 
-    name: str = Field(min_length=1)
+    name: Annotated[str, Field(min_length=1), AfterValidator(_folder_name)]
     """The region's name; the default output folder is sacnn-output/<name>/."""
 
     start: Month
@@ -147,22 +157,24 @@ class RegionConfig(RegionSettings):
 
 
 def load_region(root: str | Path) -> RegionConfig:
-    """Read and validate REGION/region.yaml; every problem names the file and the key."""
+    """Read and validate REGION/region.yaml and the region's GeoJSON files; every problem is a `BadInput` naming
+    the file and the key (or the line and column)."""
     root = Path(root).resolve()
     cfg_path = root / "region.yaml"
     if not root.is_dir():
         raise FileNotFoundError(f"region folder {root} does not exist")
     if not cfg_path.is_file():
         raise FileNotFoundError(f"{cfg_path} is missing: every region folder needs a region.yaml")
-    try:
-        raw = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{cfg_path}: not valid YAML: {exc}") from None
+    raw = read_yaml(cfg_path)
     raw = {} if raw is None else raw  # an empty file: told which keys are required
     try:
         settings = RegionSettings.model_validate(raw)
     except ValidationError as error:
-        raise ValueError(explain(error, cfg_path, RegionSettings, raw)) from None
-    if not (root / "boundary.geojson").is_file():
-        raise FileNotFoundError(f"{root / 'boundary.geojson'} is missing: the area of interest is required")
-    return RegionConfig(root=root, **dict(settings))
+        raise BadInput(explain(error, cfg_path, RegionSettings, raw).removeprefix(f"{cfg_path}: "), cfg_path) from None
+    region = RegionConfig(root=root, **dict(settings))
+    if not region.boundary_path.is_file():
+        raise FileNotFoundError(f"{region.boundary_path} is missing: the area of interest is required")
+    for layer in (region.boundary_path, region.districts_path, region.landuse_path):
+        if layer.is_file():
+            check_geojson(layer)  # before any month runs: a broken layer named with its line and column
+    return region

@@ -63,7 +63,8 @@ def _problem(details: ErrorDetails, schema: type[BaseModel], data: Any) -> str:
     wrong = _loc_text(details["loc"])
     should = re.sub(r"^\w+ should ", "must ", details["msg"])
     should = re.sub(r", unable to .*$", "", should)
-    return f"{wrong} {should}, not {details['input']!r}"
+    # the value as written where the problem is the key's own value (`urban_threshold: yes`), else the item's
+    return f"{wrong} {should}, not {(value if wrong == where else details['input'])!r}"
 
 
 def _unknown_keys(block: tuple, keys: list[str], schema: type[BaseModel]) -> str:

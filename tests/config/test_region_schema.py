@@ -149,7 +149,7 @@ def test_missing_keys_and_files_that_are_no_mapping(tmp_path):
     with pytest.raises(ValueError, match=r"region.yaml: expected a mapping of settings \(name, start, "):
         load_region(tmp_path)
     write_region(tmp_path, "name: [unclosed\n")
-    with pytest.raises(ValueError, match="region.yaml: not valid YAML"):
+    with pytest.raises(ValueError, match=r"region.yaml, line 2, column 1: not valid YAML"):
         load_region(tmp_path)
 
 
