@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import dagster as dg
 
+from sacnn_dagster.io.local_faults import local_fault
 from sacnn_dagster.io.transient import is_transient
 
 #: Metadata of a monthly step's failure: {month: cause} of the months that failed; the others were written.
@@ -24,7 +25,9 @@ def materialize_months(
     """Run `work(month)` for every partition of the run in order; its dict becomes that partition's
     metadata (so the UI shows per-month figures in range runs too). Returns the metadata, month by month.
 
-    A transient error (io/transient.py) is raised at once, for the retry policy to run the step again.
+    A transient error (io/transient.py) is raised at once, for the retry policy to run the step again. A
+    permanent local fault (io/local_faults.py: no space, permission denied, read-only) fails the step at once,
+    without retries and without trying the other months.
     Any other error fails its month only: the other months are still written, then the step fails with
     every failed month and its cause in the message and in the metadata `failed_months`, so that a
     backfill can carry on without them (see cli/backfill/) and the month can be run again alone once its
@@ -39,6 +42,8 @@ def materialize_months(
         except Exception as exc:
             if is_transient(exc):
                 raise
+            if (fault := local_fault(exc)) is not None:  # every month would hit the same full disk: not a bad month
+                raise dg.Failure(description=f"{month}: {fault}", allow_retries=False) from exc
             failed[month] = str(exc) or type(exc).__name__
             context.log.error(f"{name} {month} ({i}/{len(keys)}) failed: {failed[month]}")
             continue
