@@ -28,6 +28,7 @@ from sacnn_dagster.io.download.transfer import (
     resume_headers,
 )
 from sacnn_dagster.io.download.verify import check_download, is_login_page, refuse_html_answer
+from sacnn_dagster.io.local_faults import local_fault, with_path
 
 T = TypeVar("T")
 
@@ -84,9 +85,14 @@ class Downloader:
             if kind == "text":
                 part.unlink(missing_ok=True)  # no check would catch a splice of two versions of a text
             validator: dict[str, str] = {}
-            self._attempts(url, lambda: self._download_once(url, part, kind, validator))
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(part, final)
+            try:
+                self._attempts(url, lambda: self._download_once(url, part, kind, validator))
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(part, final)
+            except OSError as exc:  # a full or read-only cache: permanent, and named (a write's error names no file)
+                if (fault := local_fault(exc)) is None:
+                    raise
+                raise with_path(fault, part) from exc
         evict(self.cache, keep=final, log=self.log)
         return final
 

@@ -33,13 +33,16 @@ def new_session() -> requests.Session:
 
 def raise_for_answer(resp: requests.Response, shown: str, *, ranged: bool) -> None:
     """Accept 2xx (and 416 to a Range request, for `check_resumable`); anything else raised as the right
-    error: 401/403 Refused, 5xx TransientError, 404 RemoteFileNotFound, another 4xx DownloadError."""
+    error: 401/403 Refused, 5xx, 408 (timeout) and 429 (throttled) TransientError, 404 RemoteFileNotFound,
+    another 4xx DownloadError."""
     status = resp.status_code
     what = f"HTTP {status} {resp.reason or ''}".strip()
     if status in (401, 403):
         raise Refused(f"the server refused access ({what})")
     if status >= 500:
         raise TransientError(f"the server failed ({what})")
+    if status in (408, 429):
+        raise TransientError(f"the server asked to try later ({what})")
     if status == 404:
         raise RemoteFileNotFound(f"{shown}: not found ({what})")
     if status >= 400 and not (status == 416 and ranged):
