@@ -18,6 +18,8 @@ def parse_month(text: str, where: str = "") -> date:
     year, month = int(m.group(1)), int(m.group(2))
     if not 1 <= month <= 12:
         raise ValueError(f"{prefix}{m.group(0)}: month {m.group(2)} does not exist (01..12)")
+    if year < 1:
+        raise ValueError(f"{prefix}{m.group(0)}: year 0000 does not exist")
     return date(year, month, 1)
 
 

@@ -2,7 +2,9 @@
 
 A snapshot is `pois/YYYY-MM.csv` with Amap's export fields. The snapshot in force for a month is the newest
 one not after it. Rows that cannot be used are never dropped silently: each is counted by reason and
-returned (with its line number) so the caller can quarantine it.
+returned (with its line number) so the caller can quarantine it. That includes lines no POI row can be
+(over `MAX_LINE_CHARS`, or not CSV at all): quarantined by line number, the rest of the snapshot kept,
+where csv alone stops the whole file at its first field over 131,072 characters without naming the line.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from sacnn_dagster.config.bad_input import BadInput
 from sacnn_dagster.config.months import parse_month
 from sacnn_dagster.features.csv_text import decode_csv_bytes
 from sacnn_dagster.geo.gcj02 import gcj02_to_wgs84
@@ -25,6 +28,12 @@ from sacnn_dagster.geo.gcj02 import gcj02_to_wgs84
 AMAP_FIELDS = ("id", "name", "type", "typecode", "address", "location", "pname", "cityname", "adname")
 _SNAPSHOT = re.compile(r"^(\d{4}-\d{2})\.csv$")
 _LOCATION = r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$"
+#: The longest line a POI row may be. Amap's nine fields (a name, a type path, an address, a location, three
+#: place names) make rows of a few hundred characters, under 2,000 with the longest names; 32 times that is
+#: no POI but a broken export (a whole file on one line, binary junk), quarantined without being parsed.
+MAX_LINE_CHARS = 65_536
+#: How much of a quarantined long line the quarantine file keeps: enough to recognize it.
+_KEPT_OF_LONG_LINE = 200
 
 
 def list_snapshots(names: list[str]) -> dict[str, str]:
@@ -62,20 +71,49 @@ class SnapshotRows:
     rows: pd.DataFrame  # all well-formed rows, strings, with `line` (1-based line in the file)
     rejected: pd.DataFrame  # columns line, reason, raw
     encoding: str
+    unreadable_lines: tuple[int, ...] = ()  # lines over MAX_LINE_CHARS or not CSV, among `rejected`
+
+
+def _short_lines(text: str, rejected: list[tuple[int, str, str]]) -> list[str]:
+    """The file's lines (as csv counts them) with each one over `MAX_LINE_CHARS` emptied (its line ending
+    kept, so the line numbers after it stay true) and added to `rejected`."""
+    lines = list(io.StringIO(text, newline=""))
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            kept = f"{line[:_KEPT_OF_LONG_LINE]}... ({len(line):,} characters)"
+            rejected.append((number, f"line over {MAX_LINE_CHARS:,} characters", kept))
+            lines[number - 1] = line[len(line.rstrip("\r\n")) :] or "\n"
+    return lines
 
 
 def read_snapshot(path: Path) -> SnapshotRows:
+    """The snapshot's rows; an empty file, a header that is not Amap's, or one that is no CSV raises a
+    `BadInput` naming the file, a bad row is kept in `rejected` with its line number."""
     text, encoding = decode_csv_bytes(path.read_bytes(), str(path))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    rejected: list[tuple[int, str, str]] = []
+    reader = csv.reader(_short_lines(text, rejected))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        raise ValueError(f"{path}: empty file, expected a header with {', '.join(AMAP_FIELDS)}") from None
+        raise BadInput(f"empty file, expected a header with {', '.join(AMAP_FIELDS)}", path) from None
+    except csv.Error as exc:
+        raise BadInput(f"the header is not CSV: {exc}", path, reader.line_num) from None
+    if rejected and rejected[0][0] == 1:
+        raise BadInput(f"the header is over {MAX_LINE_CHARS:,} characters", path, 1)
     missing = [f for f in AMAP_FIELDS if f not in header]
     if missing:
-        raise ValueError(f"{path}: missing column(s) {', '.join(missing)} (Amap export fields expected)")
-    good, rejected = [], []
-    for record in reader:
+        raise BadInput(f"missing column(s) {', '.join(missing)} (Amap export fields expected)", path, 1)
+    unreadable = [line for line, _, _ in rejected]
+    good = []
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a NUL, a quoted field running on past csv's limit: that record only
+            unreadable.append(reader.line_num)
+            rejected.append((reader.line_num, f"not CSV: {exc}", ""))
+            continue
         line = reader.line_num
         if not record or all(not c.strip() for c in record):
             continue
@@ -88,6 +126,7 @@ def read_snapshot(path: Path) -> SnapshotRows:
         rows=rows,
         rejected=pd.DataFrame(rejected, columns=["line", "reason", "raw"]).astype({"line": "int64"}),
         encoding=encoding,
+        unreadable_lines=tuple(sorted(unreadable)),
     )
 
 

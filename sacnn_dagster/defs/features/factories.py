@@ -11,7 +11,7 @@ from sacnn_dagster.defs.common.monthly import materialize_months, monthly_asset_
 from sacnn_dagster.defs.features.checks import FACTORY_COUNT, factory_checks
 from sacnn_dagster.defs.resources.region import RegionResource
 from sacnn_dagster.defs.resources.storage import OutputStorage
-from sacnn_dagster.features.pois import extract_factories, read_snapshot, snapshot_for_month
+from sacnn_dagster.features.pois import MAX_LINE_CHARS, extract_factories, read_snapshot, snapshot_for_month
 from sacnn_dagster.io.layout import month_file, quarantine_file
 from sacnn_dagster.versioning.versions import code_digest, range_data_version
 
@@ -23,7 +23,8 @@ def factories_month(region: RegionResource, storage: OutputStorage, month: str) 
     snapshot_month, name, from_later = found
     path = region.poi_snapshot_file(name)
     cfg = region.config
-    extraction = extract_factories(read_snapshot(path), cfg.factory_typecodes, cfg.poi_crs, region.boundary)
+    snapshot = read_snapshot(path)
+    extraction = extract_factories(snapshot, cfg.factory_typecodes, cfg.poi_crs, region.boundary)
     factories = extraction.factories.assign(snapshot=snapshot_month)
     key = month_file("factories", month)
     with storage.writing(key) as tmp:
@@ -42,8 +43,23 @@ def factories_month(region: RegionResource, storage: OutputStorage, month: str) 
         with storage.writing(qkey) as tmp:
             extraction.rejected.sort_values("line", kind="stable").to_csv(tmp, index=False)
         meta["quarantine"] = dg.MetadataValue.path(storage.uri(qkey))
+    if snapshot.unreadable_lines:  # told in a warning too (`_warn_unreadable`): a broken export, not a bad row
+        meta["unreadable_lines"] = list(snapshot.unreadable_lines)
     meta["preview"] = dg.MetadataValue.md(factories.drop(columns="geometry").head(10).to_markdown(index=False))
     return meta
+
+
+def _warn_unreadable(context: dg.AssetExecutionContext, metas: list[dict]) -> None:
+    """One warning per snapshot with lines no POI row can be (over `MAX_LINE_CHARS`, or not CSV), naming the
+    file and the lines: they are quarantined and the rest of the snapshot used."""
+    told = {m["snapshot_file"]: m for m in metas if m.get("unreadable_lines")}
+    for file, meta in told.items():
+        lines = meta["unreadable_lines"]
+        shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+        context.log.warning(
+            f"{file}, line(s) {shown}: over {MAX_LINE_CHARS:,} characters or not CSV; quarantined in "
+            f"{meta['quarantine'].path}, the rest of the snapshot used"
+        )
 
 
 def build_factories(partitions: dg.PartitionsDefinition, limits: Limits) -> dg.AssetsDefinition:
@@ -73,6 +89,7 @@ def build_factories(partitions: dg.PartitionsDefinition, limits: Limits) -> dg.A
         ]
         if early:
             context.log.warning(f"factories {', '.join(early)}: no snapshot this early, used the earliest one")
+        _warn_unreadable(context, metas)
         # the snapshot in force (its sha256): a revised snapshot makes the months it applies to stale
         yield dg.MaterializeResult(
             data_version=dg.DataVersion(
