@@ -67,6 +67,13 @@ class MonthlyDataset:
     scalars: np.ndarray  # float64 (M, S), SCALAR_COLUMNS order
     total_ntl: np.ndarray  # float64 (M,), urban + rural observed light: the baseline's only input
     unknown_factories: np.ndarray  # int (M,) factories of the month not in the registry (ignored)
+    #: bool (M, R): the factory is in the month's POI snapshot (None: every factory in every month)
+    listed: np.ndarray | None = None
+
+    def listed_mask(self) -> np.ndarray:
+        if self.listed is None:
+            return np.ones(self.tables.shape[:2], dtype=bool)
+        return self.listed
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -91,6 +98,7 @@ def build_dataset(tables: dict[str, PatchTable], registry: FactoryRegistry | Non
     r, f = len(registry.ids), len(FEATURE_COLUMNS)
     out = np.zeros((len(months), r, f), dtype=np.float32)
     unknown = np.zeros(len(months), dtype=np.int64)
+    listed = np.zeros((len(months), r), dtype=bool)
     scalars = np.zeros((len(months), len(SCALAR_COLUMNS)))
     for i, month in enumerate(months):
         t = tables[month]
@@ -98,9 +106,10 @@ def build_dataset(tables: dict[str, PatchTable], registry: FactoryRegistry | Non
         known = pos >= 0
         unknown[i] = int((~known).sum())
         out[i, pos[known]] = _table_values(t)[known]
+        listed[i, pos[known]] = True
         scalars[i] = [t.info.get(c, 0.0) for c in SCALAR_COLUMNS]
     scalars = np.nan_to_num(scalars, nan=0.0)
-    return MonthlyDataset(months, registry, out, scalars, total_ntl(scalars), unknown)
+    return MonthlyDataset(months, registry, out, scalars, total_ntl(scalars), unknown, listed)
 
 
 def load_dataset(paths: dict[str, Path], registry: FactoryRegistry | None = None) -> MonthlyDataset:

@@ -39,3 +39,17 @@ def model_inputs(
     if n_factories is not None and tables.shape[1] > n_factories:
         info["factories_ignored"] = int(tables.shape[1] - n_factories)
     return fit_factories(tables, n_factories), scalars, info
+
+
+def listed_factories(data: MonthlyDataset, n_factories: int | None = None) -> np.ndarray:
+    """(M, R) which factories each month's POI snapshot lists, cut or padded like the tables."""
+    return fit_factories(data.listed_mask()[:, :, None], n_factories)[:, :, 0]
+
+
+def column_spread(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and spread of each column of `rows`, and which columns vary: a spread below a billionth of the
+    column's magnitude is rounding, not variation (the bench's Mumbai had a statistic constant over the
+    training labels but for 4e-15; divided by that, the next year's value was 2e15 spreads away)."""
+    mean, std = rows.mean(axis=0), rows.std(axis=0)
+    keep = std > 1e-9 * np.maximum(np.abs(mean), 1.0)
+    return mean, np.where(keep, std, 1.0), keep

@@ -10,9 +10,10 @@ import numpy as np
 from scipy.optimize import lsq_linear
 
 from sacnn_dagster.models.base import JsonStateModel, Prediction, check_labels, residual_half_width
+from sacnn_dagster.models.chained_sums import chained_sums
 from sacnn_dagster.models.dataset import Labels, MonthlyDataset
 from sacnn_dagster.models.factory_output import FactoryOutputModel
-from sacnn_dagster.models.inputs import model_inputs
+from sacnn_dagster.models.inputs import column_spread, listed_factories, model_inputs
 
 #: The factory's light that its output is read from: at its pixel, on industrial land in its buffer, in
 #: its whole buffer (FEATURE_COLUMNS names).
@@ -79,9 +80,10 @@ class FactorySumModel(JsonStateModel, FactoryOutputModel):
         return [list(data.feature_names).index(c) for c in LIGHT_COLUMNS]
 
     def _factory_sums(self, data: MonthlyDataset, tables: np.ndarray) -> np.ndarray:
-        """(M, K) the factory basis summed over factories."""
+        """(M, K) the factory basis summed over factories, chained over POI snapshots (`chained_sums`)."""
         basis = _basis(tables, np.asarray(self.state["scale"]), self._columns(data))
-        return np.column_stack([b.sum(axis=1) for b in basis])
+        listed = listed_factories(data, self.state["n_factories"])
+        return np.column_stack([chained_sums(b[:, :, None], listed)[:, 0] for b in basis])
 
     def fit(self, data: MonthlyDataset, labels: Labels) -> dict:
         check_labels(data, labels)
@@ -95,11 +97,8 @@ class FactorySumModel(JsonStateModel, FactoryOutputModel):
         fsum = self._factory_sums(data, tables)
         n = labels.months_per_label.astype(np.float64)
         per_month_s = (labels.membership @ scalars) / n[:, None]
-        s_mean, s_std = per_month_s.mean(axis=0), per_month_s.std(axis=0)
-        keep = s_std > 0
-        s_std = np.where(keep, s_std, 1.0)
-        f_std = ((labels.membership @ fsum) / n[:, None]).std(axis=0)
-        f_std = np.where(f_std > 0, f_std, 1.0)
+        s_mean, s_std, keep = column_spread(per_month_s)
+        _, f_std, _ = column_spread((labels.membership @ fsum) / n[:, None])
         z = ((scalars - s_mean) / s_std)[:, keep]
         # no intercept: a free constant could cancel a constant per factory (so many factories x a little,
         # minus a lot) and the factories' shares would mean nothing; the statistics are centred, so the

@@ -9,8 +9,9 @@ import time
 import numpy as np
 
 from sacnn_dagster.models.base import JsonStateModel, Prediction, check_labels, residual_half_width
+from sacnn_dagster.models.chained_sums import chained_sums
 from sacnn_dagster.models.dataset import Labels, MonthlyDataset
-from sacnn_dagster.models.inputs import model_inputs
+from sacnn_dagster.models.inputs import column_spread, listed_factories, model_inputs
 
 
 def _ridge(design: np.ndarray, y: np.ndarray, sw: np.ndarray, alpha: float) -> np.ndarray:
@@ -57,7 +58,8 @@ N_FOLDS = 5
 
 class SumRidgeModel(JsonStateModel):
     """This project's own model: ridge regression of the month's GVIO on its factory features summed over
-    the city (each light column, gap-filled) and its urban/rural statistics.
+    the city (each industrial light column, gap-filled, chained over POI snapshots: `chained_sums`) and its
+    urban/rural statistics.
 
     Additive like the baseline, so a combined label is exactly the sum of its months' predictions: the
     design row of a label is the sum of its months' rows (with n months as the intercept's column), fitted
@@ -77,7 +79,8 @@ class SumRidgeModel(JsonStateModel):
     def _aggregates(self, data: MonthlyDataset) -> np.ndarray:
         tables, scalars, _ = model_inputs(data, self.config["gapfill"], self.state.get("n_factories"))
         light = [list(data.feature_names).index(name) for name in SUMMED_COLUMNS]
-        return np.concatenate([tables[:, :, light].astype(np.float64).sum(axis=1), scalars], axis=1)
+        listed = listed_factories(data, self.state.get("n_factories"))
+        return np.concatenate([chained_sums(tables[:, :, light], listed), scalars], axis=1)
 
     def fit(self, data: MonthlyDataset, labels: Labels) -> dict:
         check_labels(data, labels)
@@ -86,9 +89,7 @@ class SumRidgeModel(JsonStateModel):
         a = self._aggregates(data)
         n = labels.months_per_label.astype(np.float64)
         per_month = (labels.membership @ a) / n[:, None]  # label rows, in per-month units
-        mean, std = per_month.mean(axis=0), per_month.std(axis=0)
-        keep = std > 0
-        std = np.where(keep, std, 1.0)
+        mean, std, keep = column_spread(per_month)
         # label design: sum over its months of the standardized rows (+ n for the intercept)
         z = ((a - mean) / std)[:, keep]
         design = np.column_stack([labels.membership @ z, n])
