@@ -119,8 +119,23 @@ def _geometry_problem(geometry: Any, at: str) -> str | None:
         allowed = ", ".join(("FeatureCollection", "Feature", *GEOMETRY_TYPES, "GeometryCollection"))
         return f"{at}.type must be one of {allowed}, not {kind!r}"
     depth = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2}.get(kind, 3)
-    problem = _coordinates_problem(geometry.get("coordinates"), depth)
+    coordinates = geometry.get("coordinates")
+    problem = _coordinates_problem(coordinates, depth)
+    if problem is None and kind in ("Polygon", "MultiPolygon"):
+        problem = _ring_problem(coordinates if kind == "MultiPolygon" else [coordinates])
+        if problem is not None and kind == "Polygon":
+            problem = (problem[0].removeprefix("[0]"), problem[1])
     return None if problem is None else f"{at}.coordinates{problem[0]} must be {problem[1]}"
+
+
+def _ring_problem(polygons: list) -> tuple[str, str] | None:
+    """A polygon's rings are closed (first position = last) and have at least four positions: GEOS refuses
+    anything else, in words that name no file."""
+    for i, rings in enumerate(polygons):
+        for j, ring in enumerate(rings):
+            if len(ring) < 4 or ring[0] != ring[-1]:
+                return f"[{i}][{j}]", "a closed ring (4 or more positions, the last equal to the first)"
+    return None
 
 
 def _coordinates_problem(value: Any, depth: int) -> tuple[str, str] | None:

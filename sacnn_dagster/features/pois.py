@@ -74,14 +74,17 @@ class SnapshotRows:
     unreadable_lines: tuple[int, ...] = ()  # lines over MAX_LINE_CHARS or not CSV, among `rejected`
 
 
+def _shortened(text: str) -> str:
+    return f"{text[:_KEPT_OF_LONG_LINE]}... ({len(text):,} characters)"
+
+
 def _short_lines(text: str, rejected: list[tuple[int, str, str]]) -> list[str]:
     """The file's lines (as csv counts them) with each one over `MAX_LINE_CHARS` emptied (its line ending
     kept, so the line numbers after it stay true) and added to `rejected`."""
     lines = list(io.StringIO(text, newline=""))
     for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE_CHARS:
-            kept = f"{line[:_KEPT_OF_LONG_LINE]}... ({len(line):,} characters)"
-            rejected.append((number, f"line over {MAX_LINE_CHARS:,} characters", kept))
+            rejected.append((number, f"line over {MAX_LINE_CHARS:,} characters", _shortened(line)))
             lines[number - 1] = line[len(line.rstrip("\r\n")) :] or "\n"
     return lines
 
@@ -117,7 +120,10 @@ def read_snapshot(path: Path) -> SnapshotRows:
         line = reader.line_num
         if not record or all(not c.strip() for c in record):
             continue
-        if len(record) != len(header):
+        if sum(map(len, record)) > MAX_LINE_CHARS:  # short lines joined by a quote that never closes
+            unreadable.append(line)
+            rejected.append((line, f"row over {MAX_LINE_CHARS:,} characters", _shortened(_as_csv(record))))
+        elif len(record) != len(header):
             rejected.append((line, f"{len(record)} fields, header has {len(header)}", _as_csv(record)))
         else:
             good.append([line, *record])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio.errors
+import shapely.errors
 
 from sacnn_dagster.config.bad_input import BadInput
 from sacnn_dagster.config.geojson_text import check_geojson
@@ -20,6 +21,7 @@ _UNREADABLE = (
     pyogrio.errors.FieldError,
     pyogrio.errors.GeometryError,
     pyogrio.errors.CRSError,
+    shapely.errors.GEOSException,
 )
 
 
