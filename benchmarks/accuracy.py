@@ -40,7 +40,7 @@ from sacnn_dagster.demo import make_demo_region, plan_quirks
 
 RESULTS = Path(__file__).parent / "results"
 #: Scores where higher is better; for the others (MAPE, cloudy-month MAPE excess) lower is better.
-HIGHER_IS_BETTER = {"r2", "coverage", "district_r2"}
+HIGHER_IS_BETTER = {"r2", "coverage", "conformal_coverage", "district_r2"}
 
 
 def run_one(entry, quick: bool, workdir: Path) -> dict:
@@ -86,13 +86,14 @@ def region_table(result: dict) -> list[str]:
     lines = [
         f"## {result['name']}: {result['why']} (folds {result['fold_years']}, {result['n_labels']} labels, "
         f"grid district-year R² {_fmt(district)}, run {'ok' if result['run_ok'] else 'FAILED'}, {result['seconds']} s)",
-        "| model | R² | R² by fold | MAPE % | 90 % coverage | cloudy MAPE % | clear MAPE % | worst month (APE %) |",
+        "| model | R² | R² by fold | MAPE % | 90 % coverage: own, conformal | cloudy MAPE % | clear MAPE % "
+        "| worst month (APE %) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for model, s in result["models"].items():
         lines.append(
             f"| {model} | {_fmt(s['r2'])} | {' / '.join(_fmt(f['r2'], 2) for f in s['folds'].values())} | "
-            f"{_fmt(s['mape'], 2)} | {_fmt(s['coverage'], 2)} | "
+            f"{_fmt(s['mape'], 2)} | {_fmt(s['coverage'], 2)}, {_fmt(s.get('conformal_coverage'), 2)} | "
             f"{_fmt(s['mape_cloudy'], 2)} | {_fmt(s['mape_clear'], 2)} | "
             f"{s['worst_month']} ({_fmt(s['worst_ape'], 1)}) |"
         )
@@ -110,6 +111,7 @@ def summary(results: list[dict]) -> dict[str, dict]:
                 "r2": s["r2"],
                 "mape": s["mape"],
                 "coverage": s["coverage"],
+                "conformal_coverage": s.get("conformal_coverage"),
                 "cloudy_excess": s["mape_cloudy"] - s["mape_clear"],
             }
             for key, value in values.items():
@@ -119,7 +121,7 @@ def summary(results: list[dict]) -> dict[str, dict]:
     for model, row in per_model.items():
         out[model] = {}
         for key, values in row.items():
-            if key == "coverage":
+            if key in ("coverage", "conformal_coverage"):
                 worst = max(values, key=lambda v: abs(v - 0.90))
             else:
                 worst = min(values) if key in HIGHER_IS_BETTER else max(values)
@@ -135,8 +137,9 @@ def summary(results: list[dict]) -> dict[str, dict]:
 def summary_table(summ: dict[str, dict]) -> list[str]:
     lines = [
         "## over the bank: median (worst)",
-        "| model | R² | MAPE % | 90 % coverage | cloudy - clear MAPE (points) | regions |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| model | R² | MAPE % | 90 % coverage, own | 90 % coverage, conformal | cloudy - clear MAPE (points) "
+        "| regions |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for model, row in summ.items():
         if model == "grid":
@@ -148,7 +151,8 @@ def summary_table(summ: dict[str, dict]) -> list[str]:
 
         n = max((s["n"] for s in row.values()), default=0)
         lines.append(
-            f"| {model} | {cell('r2')} | {cell('mape', 2)} | {cell('coverage', 2)} | {cell('cloudy_excess', 2)} | {n} |"
+            f"| {model} | {cell('r2')} | {cell('mape', 2)} | {cell('coverage', 2)} | "
+            f"{cell('conformal_coverage', 2)} | {cell('cloudy_excess', 2)} | {n} |"
         )
     if "grid" in summ:
         g = summ["grid"]["district_r2"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sacnn_dagster.evaluation.coverage import leave_one_fold_out_coverage
 from sacnn_dagster.evaluation.metrics import mape, r2
 from sacnn_dagster.evaluation.rolling_origin import rolling_origin
 from sacnn_dagster.evaluation.validation import annual_district_r2, read_district_truth
@@ -106,14 +107,20 @@ def score_region(storage: Path, region: Path, n_years: int, cloudy: set[str]) ->
     ]
     data, labels = stored_dataset(storage)
     folds = rolling_origin(data, with_truth_for_unlabelled_years(data, labels, truth), n_years)
-    predictions = folds.predictions
+    predictions, label_table = folds.predictions, folds.labels
     chosen = selected_model(storage)
     if chosen is not None and chosen in set(predictions["model"]):
         # the model the product chose on all its labels, refitted per fold: a slightly optimistic row,
         # since the choice saw the test years' labels (the never-published year excepted)
         predictions = pd.concat([predictions, predictions[predictions["model"] == chosen].assign(model=SELECTED)])
+        label_table = pd.concat([label_table, label_table[label_table["model"] == chosen].assign(model=SELECTED)])
+    scores = model_scores(predictions, truth, cloudy)
+    # the served (conformal) interval: each fold's half width from the other folds' held-out labels
+    conformal = leave_one_fold_out_coverage(predictions, label_table, truth).set_index("model")
+    for model, s in scores.items():
+        s["conformal_coverage"] = float(conformal["coverage"].get(model, float("nan")))
     return {
-        "models": model_scores(predictions, truth, cloudy),
+        "models": scores,
         "selected": chosen,
         "fold_years": [f.year for f in folds.folds],
         "district": district_r2(storage, region),
