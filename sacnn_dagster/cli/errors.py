@@ -22,7 +22,9 @@ def user_error(error) -> str:
     """The message of the user-code error (which names the bad input) in a step failure's error, not of
     Dagster's wrapper around it; in one line."""
     error = _unwrapped(error)
-    if error.cls_name == "Failure":  # raised on purpose: its description is the message, after the class path
+    # Raised on purpose (a Failure's description; bad input, whose message starts with the file): the message
+    # is complete after the class path, which would only stand between the user and the file's name.
+    if error.cls_name in ("Failure", "BadInput"):
         return one_line(error.message.split(": ", 1)[-1])
     return one_line(error.message)
 
