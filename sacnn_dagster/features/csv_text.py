@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sacnn_dagster.config.bad_input import BadInput
+
 
 def decode_csv_bytes(raw: bytes, where: str) -> tuple[str, str]:
     """Amap exports are UTF-8 (with or without BOM) or GBK; GB18030 is GBK's superset, so it is the fallback."""
@@ -10,4 +12,4 @@ def decode_csv_bytes(raw: bytes, where: str) -> tuple[str, str]:
             return raw.decode(encoding), ("gbk" if encoding == "gb18030" else "utf-8")
         except UnicodeDecodeError:
             continue
-    raise ValueError(f"{where}: neither UTF-8 nor GBK text")
+    raise BadInput("neither UTF-8 nor GBK text", where)

@@ -26,8 +26,10 @@ BROKEN = {
 }
 
 
-@pytest.mark.parametrize("fault", list(BROKEN))
-def test_bad_region_files_exit_2_naming_the_file_and_writing_nothing(fault, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    ("command", "fault"), [("run", fault) for fault in BROKEN] + [("backfill", "name"), ("backfill", "region.yaml")]
+)
+def test_bad_region_files_exit_2_naming_the_file_and_writing_nothing(command, fault, tmp_path, monkeypatch, capsys):
     region, work = tmp_path / "region", tmp_path / "work"
     region.mkdir(), work.mkdir()
     write_region(region, "name: x\nstart: 2020-01\n")
@@ -37,7 +39,7 @@ def test_bad_region_files_exit_2_naming_the_file_and_writing_nothing(fault, tmp_
     monkeypatch.chdir(work)  # no --storage: the default ./sacnn-output/<name>/ is under it
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
     before = sorted(p.name for p in region.iterdir())
-    assert main(["run", "--region", str(region)]) == 2
+    assert main([command, "--region", str(region)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {region.resolve()}/") and "Traceback" not in err
     assert re.search(message, err), err
