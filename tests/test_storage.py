@@ -140,3 +140,48 @@ def test_gvio_statistics_reads_from_s3_and_writes_to_s3(small_demo_region, s3_bu
     assert record.metadata["path"].value == f"s3://{s3_bucket.name}/out/demo/{STATISTICS_FILE}"
     assert not any(SECRET_KEY in str(v.value) for v in record.metadata.values())
     assert list((tmp_path / "cache" / "s3" / s3_bucket.name).rglob("gvio_monthly.csv"))
+
+
+def _model_source(tmp_path):
+    source = tmp_path / "model-source"
+    (source / "rf").mkdir(parents=True)
+    (source / "registry.json").write_text("{}")
+    (source / "rf" / "forest.pkl").write_bytes(b"\x00trees")
+    return source
+
+
+@pytest.mark.parametrize("kind", ["local", "s3"])
+def test_a_folder_counts_only_once_its_manifest_is_written_last(kind, request, tmp_path):
+    """A folder of files (a model version) left without its manifest by a killed writer is never read; the
+    next `put_folder` completes it and clears what the killed one left."""
+    from sacnn_dagster.defs.resources.storage import COMPLETE_FILE, IncompleteFolderError
+
+    storage = (
+        output_storage(str(tmp_path / "out"), CredentialsResource())
+        if kind == "local"
+        else request.getfixturevalue("store")
+    )
+    source = _model_source(tmp_path)
+    # a killed writer: some files stored, one of them from an older build, no manifest
+    for key, text in (("gvio_model/v3/registry.json", "{}"), ("gvio_model/v3/stale.bin", "left over")):
+        with storage.writing(key) as tmp:
+            tmp.write_text(text)
+    assert storage.folder_manifest("gvio_model/v3") is None
+    with pytest.raises(IncompleteFolderError, match="gvio_model/v3 is incomplete"):
+        with storage.fetched_folder("gvio_model/v3"):
+            pass
+    with pytest.raises(IncompleteFolderError, match="gvio_model/v4 does not exist"):
+        storage.require_complete("gvio_model/v4")
+
+    storage.put_folder(source, "gvio_model/v3")
+    assert sorted(storage.folder_manifest("gvio_model/v3")) == ["registry.json", "rf/forest.pkl"]
+    assert storage.exists(f"gvio_model/v3/{COMPLETE_FILE}") and not storage.exists("gvio_model/v3/stale.bin")
+    with storage.fetched_folder("gvio_model/v3") as fetched:
+        assert (fetched / "rf" / "forest.pkl").read_bytes() == b"\x00trees"
+        assert not (fetched / COMPLETE_FILE).exists()
+    # a file changed behind the manifest's back is refused, not used
+    with storage.writing("gvio_model/v3/rf/forest.pkl") as tmp:
+        tmp.write_bytes(b"other trees")
+    with pytest.raises(IncompleteFolderError, match="differs from the digest"):
+        with storage.fetched_folder("gvio_model/v3"):
+            pass

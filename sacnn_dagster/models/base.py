@@ -21,6 +21,15 @@ from scipy import stats
 
 from sacnn_dagster.models.dataset import Labels, MonthlyDataset
 
+#: Keys of `fit`'s information that differ from one run to the next (wall-clock time): reported as run
+#: metadata, never written into a file, so that the same inputs give the same bytes.
+TIMING_KEYS = frozenset({"seconds"})
+
+
+def without_timings(info: dict) -> dict:
+    """`fit`'s information less its wall-clock timings: what may be stored in a file."""
+    return {k: v for k, v in info.items() if k not in TIMING_KEYS}
+
 
 @dataclass
 class Prediction:

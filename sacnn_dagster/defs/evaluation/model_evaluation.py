@@ -19,6 +19,7 @@ from sacnn_dagster.evaluation.held_out import held_out_scores
 from sacnn_dagster.evaluation.metrics import random_split, time_split
 from sacnn_dagster.evaluation.selection import FALLBACK, Selection
 from sacnn_dagster.io.layout import EVALUATION_SUMMARY, months_stored
+from sacnn_dagster.models.base import without_timings
 from sacnn_dagster.versioning.versions import code_digest
 
 
@@ -86,6 +87,15 @@ def build_model_evaluation(has_districts: bool, limits: Limits) -> dg.AssetsDefi
         splits = {"random": random_split(len(labels)), "time": time_split([p[:7] for p in labels.periods])}
         per_split = {name: held_out_scores(data, labels, *idx) for name, idx in splits.items()}
         models = {m: {s: per_split[s][m] for s in splits} for m in per_split["random"]}
+        # wall-clock training times go to the run's metadata, not into the summary: same inputs, same bytes
+        seconds = {
+            f"{m}_{s}_training_seconds": float(models[m][s]["training"].get("seconds", 0.0))
+            for m in models
+            for s in splits
+        }
+        for m in models:
+            for s in splits:
+                models[m][s] = {**models[m][s], "training": without_timings(models[m][s]["training"])}
         grid_months = months_stored(storage.list_keys("gvio_grid"), "gvio_grid")
         # a validation file that cannot be compared is a problem recorded beside the scores, not a failure
         grid = grid_scores(storage, grid_months, region.config.validation_dir)
@@ -109,6 +119,7 @@ def build_model_evaluation(has_districts: bool, limits: Limits) -> dg.AssetsDefi
                 "summary": dg.MetadataValue.md(table),
                 "estimates_chart": estimates_chart(storage),
                 **{f"{m}_{s}_r2": float(models[m][s]["r2"]) for m in models for s in splits},
+                **seconds,
                 "selected": summary["selected"]["model"],
                 **{f"{c}_rolling_origin_r2": float(s["r2"]) for c, s in summary["rolling_origin"].items()},
                 "grid_r2_vs_true_grid": grid["r2_vs_true_grid"],

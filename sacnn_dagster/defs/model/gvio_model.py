@@ -14,6 +14,7 @@ from sacnn_dagster.defs.model.training_data import load_training_data
 from sacnn_dagster.defs.resources.storage import OutputStorage
 from sacnn_dagster.evaluation.selection import Selection, select
 from sacnn_dagster.io.layout import MODEL_CURRENT, model_folder
+from sacnn_dagster.models.base import without_timings
 from sacnn_dagster.models.registry import MODELS
 from sacnn_dagster.models.suite import MIN_TRAINING_LABELS, fit_all, save_all, training_version
 from sacnn_dagster.versioning.versions import code_digest
@@ -58,14 +59,20 @@ def gvio_model(context: dg.AssetExecutionContext, storage: OutputStorage) -> dg.
         raise ValueError(f"only {len(labels)} labelled value(s) with data: too few to train on")
     version = hashlib.sha256((training_version(digests, labels) + MODEL_CODE).encode()).hexdigest()[:16]
     folder = model_folder(version)
-    reused = storage.exists(f"{folder}/registry.json")
+    # only a complete version (its manifest written last) is reused; one left incomplete by a killed run is
+    # trained again, and put_folder clears what it left
+    reused = storage.folder_manifest(folder) is not None
+    if not reused and storage.list_keys(folder):
+        context.log.warning(f"{storage.uri(folder)} was left incomplete by an interrupted run: training it again")
     info: dict = {}
     if not reused:
         trained = fit_all(data, labels)
         info = {name: i for name, (_, i) in trained.items()}
         with tempfile.TemporaryDirectory() as tmp:
             save_all({n: m for n, (m, _) in trained.items()}, data.registry, Path(tmp))
-            (Path(tmp) / "training.json").write_text(json.dumps(info, sort_keys=True, default=str))
+            # the wall-clock seconds go to the metadata below, not into the file: same inputs, same bytes
+            stored = {name: without_timings(i) for name, i in info.items()}
+            (Path(tmp) / "training.json").write_text(json.dumps(stored, sort_keys=True, default=str))
             selection = validate_into(Path(tmp), data, labels)
             storage.put_folder(Path(tmp), folder)
     else:
@@ -88,7 +95,7 @@ def gvio_model(context: dg.AssetExecutionContext, storage: OutputStorage) -> dg.
             "labels_without_data": ", ".join(skipped) or "none",
             "months_with_patches": len(data.months),
             "factories_in_registry": len(data.registry.ids),
-            **{f"{name}_training_seconds": float(i.get("seconds", 0.0)) for name, i in info.items()},
+            **{f"{name}_training_seconds": float(i["seconds"]) for name, i in info.items() if "seconds" in i},
             **{f"{name}_epochs": int(i["epochs"]) for name, i in info.items() if "epochs" in i},
             "selected": selection.selected,
             "selection_rule": selection.rule,

@@ -33,7 +33,9 @@ def validate_into(folder: Path, data: MonthlyDataset, labels: Labels) -> Selecti
 
 
 def read_selection(storage: OutputStorage, version: str) -> Selection | None:
-    """The version's selection; None for a folder trained before selections existed."""
+    """The version's selection; None for a folder trained before selections existed. An incomplete folder
+    (no manifest) is an error, never read."""
+    storage.require_complete(model_folder(version))
     key = f"{model_folder(version)}/{SELECTION_FILE}"
     if not storage.exists(key):
         return None
@@ -43,6 +45,7 @@ def read_selection(storage: OutputStorage, version: str) -> Selection | None:
 
 def read_rolling_labels(storage: OutputStorage, version: str) -> pd.DataFrame | None:
     """The folds' held-out labels with every candidate's prediction; None without folds."""
+    storage.require_complete(model_folder(version))
     key = f"{model_folder(version)}/{LABELS_FILE}"
     if not storage.exists(key):
         return None

@@ -34,6 +34,9 @@ class LocalOutputStorage(OutputStorage):
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def remove(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
     def list_keys(self, prefix: str) -> list[str]:
         base = Path(self.root).resolve()
         folder = base / prefix

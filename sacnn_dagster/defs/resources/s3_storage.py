@@ -65,6 +65,11 @@ class S3OutputStorage(OutputStorage):
         with self._errors(key):
             return self.fs.isfile(self._key(key))
 
+    def remove(self, key: str) -> None:
+        with self._errors(key):
+            if self.fs.isfile(self._key(key)):
+                self.fs.rm_file(self._key(key))
+
     def list_keys(self, prefix: str) -> list[str]:
         with self._errors(prefix):
             return [f"{prefix}/{rel}" for rel in find_relative(self.fs, self._key(prefix))]

@@ -24,6 +24,7 @@ from sacnn_dagster.models.base import (
     check_labels,
     read_json,
     residual_half_width,
+    without_timings,
     write_json,
 )
 from sacnn_dagster.models.dataset import Labels, MonthlyDataset
@@ -158,7 +159,10 @@ class SacnnModel(MonthlyModel):
             **cfg,
             **prep_info,
         }
-        self.state["training"] = {k: v for k, v in info.items() if k not in ("loss_history", "start_loss")}
+        # model.json keeps no wall-clock time: the same training writes the same bytes
+        self.state["training"] = {
+            k: v for k, v in without_timings(info).items() if k not in ("loss_history", "start_loss")
+        }
         return info
 
     def _epoch_hook(self, net: SacnnNet, images: torch.Tensor, svec: torch.Tensor) -> Callable[[int], None] | None:
