@@ -59,7 +59,8 @@ class RegionSettings(SettingsModel):
     """What REGION/region.yaml holds, key by key (the README's table)."""
 
     name: Annotated[str, Field(min_length=1), AfterValidator(_folder_name)]
-    """The region's name; the default output folder is sacnn-output/<name>/."""
+    """The region's name; the default output folder is sacnn-output/<name>/, so it must be a plain folder name
+    (any script, no /, \\ or :, not . or ..)."""
 
     start: Month
     """The first month, YYYY-MM: the first partition."""
