@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import rasterio
+from rasterio._err import CPLE_BaseError  # GDAL errors rasterio passes on as they are
 from rasterio.features import geometry_mask
 from rasterio.windows import Window
 
@@ -24,6 +25,15 @@ class Composite:
     grid: Grid
 
 
+class UnreadableComposite(ValueError):
+    """A composite file GDAL cannot open or read to its end (zero bytes, truncated, an HTML page): names the
+    file, so that a source can pass over it to an older version of the same month and report it."""
+
+    def __init__(self, file, reason: str):
+        super().__init__(f"{file}: cannot be read as a raster ({reason})")
+        self.file = file
+
+
 def _file_grid(ds) -> Grid:
     return Grid.from_transform(ds.transform, ds.width, ds.height)
 
@@ -39,48 +49,73 @@ def _open(source: LayerSource):
         try:
             ds = rasterio.open(source.gdal_path)
         except rasterio.errors.RasterioIOError as exc:
-            raise ValueError(f"{source.file}: cannot be read as a raster ({exc})") from exc
+            raise UnreadableComposite(source.file, str(exc)) from exc
         with ds:
             if ds.crs is not None and ds.crs.to_epsg() != 4326:
                 raise ValueError(f"{source.file}: CRS {ds.crs} is not EPSG:4326 longitude/latitude")
             yield ds
 
 
-def _read_into(source: LayerSource, target: np.ndarray, grid: Grid) -> None:
-    """Copy the part of `source` that overlaps `grid` into `target` (same lattice required)."""
+def layer_grid(source: LayerSource) -> Grid:
+    """The pixel grid of one layer, from its header only (cheap: no pixel is read)."""
+    with _open(source) as ds:
+        return _file_grid(ds)
+
+
+def off_lattice(fgrid: Grid, lattice: Grid) -> str | None:
+    """Why `fgrid` is not on `lattice`'s pixel lattice (same pixel size, whole-pixel offset), or None."""
+    try:
+        lattice.offset_in(fgrid)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _read_into(source: LayerSource, target: np.ndarray, grid: Grid, lattice_named: str) -> None:
+    """Copy the part of `source` that overlaps `grid` into `target`; a file off the region's lattice is refused,
+    naming it (and not its partner layer, which may be fine)."""
     with _open(source) as ds:
         fgrid = _file_grid(ds)
-        try:
-            row, col = grid.offset_in(fgrid)
-        except ValueError as exc:
-            raise ValueError(f"{source.file}: {exc}") from exc
+        if (why := off_lattice(fgrid, grid)) is not None:
+            raise ValueError(f"{source.file}: not on the region's pixel lattice ({lattice_named}): {why}")
+        row, col = grid.offset_in(fgrid)
         r0, c0 = max(row, 0), max(col, 0)
         r1, c1 = min(row + grid.height, fgrid.height), min(col + grid.width, fgrid.width)
         if r1 <= r0 or c1 <= c0:
             return
-        data = ds.read(1, window=Window(c0, r0, c1 - c0, r1 - r0)).astype(np.float32)
+        try:
+            data = ds.read(1, window=Window(c0, r0, c1 - c0, r1 - r0)).astype(np.float32)
+        except (rasterio.errors.RasterioError, CPLE_BaseError) as exc:
+            # GDAL's own words ("Read failed. See previous exception...") name no file: a truncated composite
+            raise UnreadableComposite(source.file, f"truncated or damaged: {exc}") from exc
         if ds.nodata is not None:
             data[data == ds.nodata] = np.nan
         target[r0 - row : r1 - row, c0 - col : c1 - col] = data
 
 
-def area_grid(choice: CompositeChoice, aoi_bounds: tuple[float, float, float, float]) -> Grid:
-    """The window of the composite's own pixel lattice that covers the area of interest."""
-    with _open(choice.tiles[0].radiance) as ds:
-        fgrid = _file_grid(ds)
+def area_grid(
+    choice: CompositeChoice, aoi_bounds: tuple[float, float, float, float], lattice: Grid | None = None
+) -> Grid:
+    """The window of the region's pixel lattice (`lattice`, else the composite's own) that covers the area."""
+    fgrid = lattice if lattice is not None else layer_grid(choice.tiles[0].radiance)
     return lattice_window(aoi_bounds, origin=(fgrid.west, fgrid.north), res=fgrid.res)
 
 
-def read_composite(choice: CompositeChoice, aoi_geometry) -> Composite:
+def read_composite(
+    choice: CompositeChoice, aoi_geometry, lattice: Grid | None = None, lattice_source: str = ""
+) -> Composite:
     """Read the chosen composite's radiance and coverage over the area (a shapely geometry, EPSG:4326);
-    pixels whose centre lies outside the area become NaN."""
-    grid = area_grid(choice, aoi_geometry.bounds)
+    pixels whose centre lies outside the area become NaN. Every file must lie on `lattice` (the region's: its
+    first month's, named by `lattice_source`), else on the radiance's own: a month half a pixel off would
+    break every later step that stacks months, naming none."""
+    grid = area_grid(choice, aoi_geometry.bounds, lattice)
+    named = f"that of {lattice_source}" if lattice_source else "that of its radiance file"
     radiance = np.full(grid.shape, np.nan, dtype=np.float32)
     coverage = np.full(grid.shape, np.nan, dtype=np.float32)
     for tile in choice.tiles:
-        _read_into(tile.radiance, radiance, grid)
+        _read_into(tile.radiance, radiance, grid, named)
         if tile.coverage is not None:
-            _read_into(tile.coverage, coverage, grid)
+            _read_into(tile.coverage, coverage, grid, named)
     if np.isnan(radiance).all():
         raise ValueError(
             f"{choice.month}: the composite {', '.join(choice.source_files)} does not cover the area of interest"

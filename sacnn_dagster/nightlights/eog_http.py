@@ -25,7 +25,7 @@ from sacnn_dagster.io.http_listing import ListingEntry, parse_index
 from sacnn_dagster.io.input_folder import InputFolder
 from sacnn_dagster.nightlights.eog_auth import AUTH_HINT, EogAuth
 from sacnn_dagster.nightlights.eog_names import CompositeChoice, choose_composite, group_tiles, parse_composite_name
-from sacnn_dagster.nightlights.source import EogNamedSource
+from sacnn_dagster.nightlights.source import EogNamedSource, without
 
 LAYOUT_ROOTS = {"tiled": "monthly/v10", "notile": "monthly_notile/v10"}
 #: Month subfolders that hold a later satellite's files.
@@ -157,9 +157,14 @@ class EogHttpSource(EogNamedSource):
         tree = EogTree(root, downloader, satellites, configs, workers=settings.max_concurrent_downloads)
         super().__init__(tree, satellites, configs, aoi_bounds)
 
-    def choose(self, month: str) -> CompositeChoice | None:
+    def choose(self, month: str, passed_over: frozenset[str] = frozenset()) -> CompositeChoice | None:
         """As for a local folder, but reading only `month`'s folders, so that fetching a few months does
         not list the whole archive (`available_months` lists it all, once)."""
         named = [(Path(f), parse_composite_name(PurePosixPath(f).name)) for f in self.folder.month_files(month)]
-        tiles = group_tiles([(path, parsed) for path, parsed in named if parsed is not None])
+        tiles = without(group_tiles([(path, parsed) for path, parsed in named if parsed is not None]), passed_over)
         return choose_composite(month, tiles, self.aoi_bounds, self.satellites, self.configs)
+
+    def reference_lattice(self) -> None:
+        """None: each month on its own radiance file's lattice. EOG's archive is one lattice by construction,
+        and knowing the first month's would mean listing the whole archive and downloading that month."""
+        return None

@@ -14,8 +14,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from sacnn_dagster.geo.grid import Grid
 from sacnn_dagster.io.input_folder import InputFolder, LocalFolder
-from sacnn_dagster.nightlights.composite_reader import Composite, read_composite
+from sacnn_dagster.nightlights.composite_reader import Composite, UnreadableComposite, layer_grid, read_composite
 from sacnn_dagster.nightlights.eog_names import (
     CompositeChoice,
     TileComposite,
@@ -40,6 +41,9 @@ class FetchedComposite:
     source_files: list[str]
     #: Source-specific facts for the metadata: satellite, configuration, stamp, versions passed over, layer.
     details: dict[str, str] = field(default_factory=dict)
+    #: Newer files of the month that could not be read (file -> why), passed over for an older version that
+    #: could: reported in the metadata and by a warning check, never silently skipped.
+    broken_files: dict[str, str] = field(default_factory=dict)
 
 
 class NightlightSource(ABC):
@@ -92,6 +96,7 @@ class EogNamedSource(NightlightSource):
         self.aoi_bounds = aoi_bounds
         self.ignored: list[str] = []
         self._tiles: dict[str, list[TileComposite]] | None = None
+        self._lattice: tuple[Grid, str] | None = None
 
     @property
     def location(self) -> str:
@@ -130,10 +135,39 @@ class EogNamedSource(NightlightSource):
             by_month.setdefault(tile.name.month, []).append(tile)
         return by_month
 
-    def choose(self, month: str) -> CompositeChoice | None:
-        """The composite chosen for `month` by the documented rule, or None if the month has none yet.
-        Its file paths are relative to the folder."""
-        return choose_composite(month, self._scan().get(month, []), self.aoi_bounds, self.satellites, self.configs)
+    def choose(self, month: str, passed_over: frozenset[str] = frozenset()) -> CompositeChoice | None:
+        """The composite chosen for `month` by the documented rule, or None if the month has none yet, leaving
+        out the versions with a file in `passed_over`. Its file paths are relative to the folder."""
+        tiles = without(self._scan().get(month, []), passed_over)
+        return choose_composite(month, tiles, self.aoi_bounds, self.satellites, self.configs)
+
+    def listed_tiles(self) -> dict[str, list[TileComposite]]:
+        """Every composite the source lists, by month, whatever area it covers (paths relative to the folder)."""
+        return self._scan()
+
+    def reference_lattice(self) -> tuple[Grid, str] | None:
+        """The region's pixel lattice and the file it comes from: that of the first month's radiance that can
+        be read (its header only); None when none can. Every month must lie on it."""
+        if self._lattice is None:
+            for month in sorted(self._scan()):
+                choice = self.choose(month)
+                if choice is None:
+                    continue
+                relative = str(choice.tiles[0].radiance.file)
+                local = self._local_choice(month, choice)
+                try:
+                    self._lattice = (layer_grid(local.tiles[0].radiance), f"{self.location.rstrip('/')}/{relative}")
+                    break
+                except UnreadableComposite:
+                    continue
+        return self._lattice
+
+    def _local_choice(self, month: str, choice: CompositeChoice) -> CompositeChoice:
+        """`choice` with local paths (a remote file is fetched here)."""
+        local = [(self.folder.local_path(r), parse_composite_name(PurePosixPath(r).name)) for r in choice.source_files]
+        chosen = choose_composite(month, group_tiles(local), self.aoi_bounds, (choice.satellite,), (choice.config,))
+        assert chosen is not None
+        return chosen
 
     def available_months(self) -> dict[str, str]:
         out = {}
@@ -144,23 +178,50 @@ class EogNamedSource(NightlightSource):
         return out
 
     def fetch(self, month: str, aoi_geometry) -> FetchedComposite:
-        choice = self.choose(month)
-        if choice is None:
-            raise MonthNotAvailable(
-                f"{month}: no night-light composite for this month under {self.location} "
-                "(not published yet, or named differently from EOG's pattern)"
-            )
+        """The newest composite of the month that can be read: a newer file that cannot (zero bytes,
+        truncated) is passed over for the older version, and reported in `broken_files`."""
+        lattice, lattice_source = self.reference_lattice() or (None, "")
+        broken: dict[str, str] = {}
+        while True:
+            choice = self.choose(month, frozenset(broken))
+            if choice is None:
+                if broken:
+                    raise ValueError(f"{month}: no readable composite: " + "; ".join(broken.values()))
+                raise MonthNotAvailable(
+                    f"{month}: no night-light composite for this month under {self.location} "
+                    "(not published yet, or named differently from EOG's pattern)"
+                )
+            local = self._local_choice(month, choice)
+            try:
+                composite = read_composite(local, aoi_geometry, lattice, lattice_source)
+            except UnreadableComposite as exc:
+                relative = {str(self.folder.local_path(r)): r for r in choice.source_files}.get(str(exc.file))
+                if relative is None or relative in broken:
+                    raise
+                broken[relative] = str(exc)
+                continue
+            break
         relative = choice.source_files
-        local = [(self.folder.local_path(r), parse_composite_name(PurePosixPath(r).name)) for r in relative]
-        fetched = choose_composite(month, group_tiles(local), self.aoi_bounds, (choice.satellite,), (choice.config,))
+        shown = {r: f"{self.location.rstrip('/')}/{r}" for r in broken}
+        details = {
+            "satellite": choice.satellite,
+            "config": choice.config,
+            "stamp": choice.stamp,
+            "alternatives_not_chosen": ", ".join(choice.alternatives) or "none",
+        }
+        if broken:
+            details["broken_files_passed_over"] = "; ".join(f"{shown[r]}: {why}" for r, why in broken.items())
         return FetchedComposite(
-            composite=read_composite(fetched, aoi_geometry),
+            composite=composite,
             version=choice.version,
             source_files=[f"{self.location.rstrip('/')}/{r}" for r in relative],
-            details={
-                "satellite": choice.satellite,
-                "config": choice.config,
-                "stamp": choice.stamp,
-                "alternatives_not_chosen": ", ".join(choice.alternatives) or "none",
-            },
+            details=details,
+            broken_files={shown[r]: why for r, why in broken.items()},
         )
+
+
+def without(tiles: list[TileComposite], files: frozenset[str]) -> list[TileComposite]:
+    """The tile versions none of whose files is among `files`."""
+    if not files:
+        return tiles
+    return [t for t in tiles if not ({str(t.radiance.file), str(t.coverage.file) if t.coverage else ""} & files)]
