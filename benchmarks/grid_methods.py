@@ -28,7 +28,8 @@ from sacnn_dagster.evaluation.validation import annual_district_r2, district_sum
 from sacnn_dagster.features.patch_table import read_patch_table
 from sacnn_dagster.geo.cog import read_band
 from sacnn_dagster.geo.districts import district_index, load_districts
-from sacnn_dagster.geo.landuse import INDUSTRIAL, LANDUSE_CLASSES, load_landuse, rasterize_landuse
+from sacnn_dagster.geo.landuse import load_landuse
+from sacnn_dagster.gridding.industrial_mask import industrial_mask
 from sacnn_dagster.gridding.methods import GRID_METHODS, make_grid, selected_model
 from sacnn_dagster.io.layout import month_file, months_stored
 
@@ -41,7 +42,7 @@ def region_scores(region_dir: Path, storage_dir: Path) -> dict[str, float]:
     landuse = load_landuse(config.landuse_path)
     truth = read_district_truth(region_dir / "validation" / "district_gvio_annual.csv")
     rows: dict[str, list[pd.DataFrame]] = {m: [] for m in GRID_METHODS}
-    index = industrial = None
+    index = None
     for month in months_stored(storage.list_keys("gvio_estimate"), "gvio_estimate"):
         estimates = pd.read_parquet(storage_dir / month_file("gvio_estimate", month))
         model = selected_model(estimates)
@@ -51,7 +52,9 @@ def region_scores(region_dir: Path, storage_dir: Path) -> dict[str, float]:
         patches = read_patch_table(storage_dir / month_file("factory_patches", month))
         if index is None:
             index = district_index(districts, grid)
-            industrial = rasterize_landuse(landuse, grid) == LANDUSE_CLASSES.index(INDUSTRIAL)
+        industrial, _ = industrial_mask(
+            landuse, grid, patches.factories["row"].to_numpy(), patches.factories["col"].to_numpy()
+        )
         shares = factory_shares(storage, month, patches, model)
         for method in GRID_METHODS:
             result, _ = make_grid(

@@ -17,7 +17,7 @@ from sacnn_dagster.defs.resources.region import RegionResource
 from sacnn_dagster.defs.resources.storage import OutputStorage
 from sacnn_dagster.features.patch_table import read_patch_table
 from sacnn_dagster.geo.cog import read_band, write_cog
-from sacnn_dagster.geo.landuse import INDUSTRIAL, LANDUSE_CLASSES, rasterize_landuse
+from sacnn_dagster.gridding.industrial_mask import industrial_mask
 from sacnn_dagster.gridding.methods import (
     DEFAULT_GRID_METHOD,
     FACTORIES,
@@ -69,16 +69,9 @@ def grid_month(
     with storage.reading(month_file("factory_patches", month)) as path:
         patches = read_patch_table(path)
     inside = np.isfinite(flag)
-    landuse = region.landuse
-    if landuse is not None:
-        industrial = rasterize_landuse(landuse, grid) == LANDUSE_CLASSES.index(INDUSTRIAL)
-        mask_rule = "EULUC class 301 (industrial) in landuse.geojson"
-    else:
-        industrial = np.zeros(grid.shape, bool)
-        rows, cols = patches.factories["row"].to_numpy(), patches.factories["col"].to_numpy()
-        ok = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
-        industrial[rows[ok], cols[ok]] = True
-        mask_rule = "pixels holding a factory (no land-use layer)"
+    industrial, mask_rule = industrial_mask(
+        region.landuse, grid, patches.factories["row"].to_numpy(), patches.factories["col"].to_numpy()
+    )
     shares = factory_shares(storage, month, patches, model) if method != LIGHT else None
     result, used = make_grid(
         method, estimate, ntl, industrial, inside, patches.factories["ntl_factory"].to_numpy(), shares
