@@ -12,6 +12,7 @@ import pandas as pd
 from sacnn_dagster.evaluation.coverage import leave_one_fold_out_coverage
 from sacnn_dagster.evaluation.metrics import mape, r2
 from sacnn_dagster.evaluation.rolling_origin import rolling_origin
+from sacnn_dagster.evaluation.selection import ensemble_rows
 from sacnn_dagster.evaluation.validation import annual_district_r2, read_district_truth
 from sacnn_dagster.features.patch_table import read_patch_table
 from sacnn_dagster.io.layout import STATISTICS_FILE, months_stored
@@ -75,7 +76,8 @@ def model_scores(predictions: pd.DataFrame, truth: pd.Series, cloudy: set[str]) 
         out[model] = {
             "r2": r2(y, p),
             "mape": mape(y, p),
-            "coverage": float(np.mean((lo <= y) & (y <= hi))),
+            # no interval of its own (the ensemble): only the conformal one is scored
+            "coverage": float(np.mean((lo <= y) & (y <= hi))) if np.isfinite(lo).any() else float("nan"),
             "mape_cloudy": float(ape[is_cloudy].mean()) if is_cloudy.any() else float("nan"),
             "mape_clear": float(ape[~is_cloudy].mean()) if (~is_cloudy).any() else float("nan"),
             "worst_month": str(rows["month"].iloc[worst]),
@@ -108,6 +110,12 @@ def score_region(storage: Path, region: Path, n_years: int, cloudy: set[str]) ->
     data, labels = stored_dataset(storage)
     folds = rolling_origin(data, with_truth_for_unlabelled_years(data, labels, truth), n_years)
     predictions, label_table = folds.predictions, folds.labels
+    models = list(dict.fromkeys(predictions["model"]))
+    if len(folds.folds) >= 2:
+        # the product's ensemble candidate, each fold combined with weights fitted on the other folds
+        lab, mon, _ = ensemble_rows(folds, models)
+        predictions = pd.concat([predictions, mon.assign(lower=np.nan, upper=np.nan)], ignore_index=True)
+        label_table = pd.concat([label_table, lab[list(label_table.columns)]], ignore_index=True)
     chosen = selected_model(storage)
     if chosen is not None and chosen in set(predictions["model"]):
         # the model the product chose on all its labels, refitted per fold: a slightly optimistic row,
