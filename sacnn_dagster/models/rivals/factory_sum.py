@@ -14,6 +14,7 @@ from sacnn_dagster.models.chained_sums import chained_sums
 from sacnn_dagster.models.dataset import Labels, MonthlyDataset
 from sacnn_dagster.models.factory_output import FactoryOutputModel
 from sacnn_dagster.models.inputs import column_spread, listed_factories, model_inputs
+from sacnn_dagster.models.penalty_choice import choose_penalty
 
 #: The factory's light that its output is read from: at its pixel, on industrial land in its buffer, in
 #: its whole buffer (FEATURE_COLUMNS names).
@@ -23,8 +24,6 @@ LIGHT_COLUMNS = ("ntl_factory", "lu_301_ntl_sum", "ntl_buffer_sum")
 POWERS = (0.5, 1.0, 2.0)
 #: Penalties tried, on columns scaled to unit spread; chosen by blocked cross-validation.
 ALPHAS = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
-#: Contiguous folds of the labels for choosing the penalty (later months predicted from the rest).
-N_FOLDS = 5
 
 
 def _basis(tables: np.ndarray, scale: np.ndarray, columns: list[int]):
@@ -104,20 +103,13 @@ class FactorySumModel(JsonStateModel, FactoryOutputModel):
         # minus a lot) and the factories' shares would mean nothing; the statistics are centred, so the
         # level is the factories' alone
         design = np.column_stack([labels.membership @ (fsum / f_std), labels.membership @ z])
-        k, sw = fsum.shape[1], np.sqrt(1.0 / n)
-        folds = np.array_split(np.arange(len(labels)), min(N_FOLDS, len(labels)))
-        best = None
-        for alpha in self.config["alphas"]:
-            resid = np.empty(len(labels))
-            for test in folds:
-                train = np.setdiff1d(np.arange(len(labels)), test)
-                coef = _solve(design[train], labels.values[train], sw[train], k, alpha)
-                resid[test] = (labels.values[test] - design[test] @ coef) / np.sqrt(n[test])
-            score = float(np.mean(resid**2))
-            if best is None or score < best[0]:
-                best = (score, alpha, resid)
-        score, alpha, resid = best
-        coef = _solve(design, labels.values, sw, k, alpha)
+        k = fsum.shape[1]
+
+        def solve(x, y, sw, alpha):
+            return _solve(x, y, sw, k, alpha)
+
+        score, alpha, resid = choose_penalty(design, labels.values, n, self.config["alphas"], solve)
+        coef = solve(design, labels.values, np.sqrt(1.0 / n), alpha)
         half = residual_half_width(resid)
         self.state.update(
             f_std=f_std.tolist(),

@@ -12,6 +12,7 @@ from sacnn_dagster.models.base import JsonStateModel, Prediction, check_labels, 
 from sacnn_dagster.models.chained_sums import chained_sums
 from sacnn_dagster.models.dataset import Labels, MonthlyDataset
 from sacnn_dagster.models.inputs import column_spread, listed_factories, model_inputs
+from sacnn_dagster.models.penalty_choice import choose_penalty
 
 
 def _ridge(design: np.ndarray, y: np.ndarray, sw: np.ndarray, alpha: float) -> np.ndarray:
@@ -22,28 +23,6 @@ def _ridge(design: np.ndarray, y: np.ndarray, sw: np.ndarray, alpha: float) -> n
     return np.linalg.pinv(xw.T @ xw + np.diag(pen)) @ xw.T @ yw
 
 
-def _blocked_cv_ridge(design: np.ndarray, y: np.ndarray, n: np.ndarray, alphas) -> tuple[float, float, np.ndarray]:
-    """The penalty of `alphas` whose residuals per month, each contiguous block of labels predicted from the
-    others, have the smallest mean square. Returns that mean square, the penalty and the residuals.
-
-    Why blocked and not leave-one-out: with two years of labels there are more columns than labels, and
-    leaving out one month of a smooth series is an easy interpolation, so leave-one-out chose almost no
-    penalty and the next year blew up (fold R² -19 to -1400 on the accuracy bench)."""
-    sw = np.sqrt(1.0 / n)
-    folds = np.array_split(np.arange(len(y)), min(N_FOLDS, len(y)))
-    best = None
-    for alpha in alphas:
-        resid = np.empty(len(y))
-        for test in folds:
-            train = np.setdiff1d(np.arange(len(y)), test)
-            coef = _ridge(design[train], y[train], sw[train], alpha)
-            resid[test] = (y[test] - design[test] @ coef) / np.sqrt(n[test])
-        score = float(np.mean(resid**2))
-        if best is None or score < best[0]:
-            best = (score, alpha, resid)
-    return best
-
-
 #: Ridge penalties tried (on standardized aggregates), chosen by blocked cross-validation.
 RIDGE_ALPHAS = tuple(10.0 ** np.arange(-2, 3.01, 0.5))
 #: The factory features summed over the city: industrial light only (at the factory, on industrial land in its
@@ -52,8 +31,6 @@ RIDGE_ALPHAS = tuple(10.0 ** np.arange(-2, 3.01, 0.5))
 #: spreads within a year on the accuracy bench's county seat and the fit, with more columns than labels,
 #: extrapolated them to negative output. Class codes and the share seen mean nothing summed.
 SUMMED_COLUMNS = ("ntl_factory", "ntl_buffer_max", "factory_above_20", "lu_301_ntl_sum", "ntl_buffer_sum")
-#: Contiguous blocks of labels for choosing the penalty.
-N_FOLDS = 5
 
 
 class SumRidgeModel(JsonStateModel):
@@ -93,7 +70,7 @@ class SumRidgeModel(JsonStateModel):
         # label design: sum over its months of the standardized rows (+ n for the intercept)
         z = ((a - mean) / std)[:, keep]
         design = np.column_stack([labels.membership @ z, n])
-        score, alpha, resid = _blocked_cv_ridge(design, labels.values, n, self.config["alphas"])
+        score, alpha, resid = choose_penalty(design, labels.values, n, self.config["alphas"], _ridge)
         coef = _ridge(design, labels.values, np.sqrt(1.0 / n), alpha)
         half = residual_half_width(resid)
         self.state.update(
