@@ -2,7 +2,9 @@
 
 - Pixels with no cloud-free observation (cf_cvg == 0) are *not observed*: NaN, never 0. A radiance of 0
   there means clouds (or monsoon), not darkness.
-- Negative radiance (sensor noise, down to about -1.5) becomes 0.
+- Negative radiance (sensor noise: about -1.5, in the odd pixel of a real-light region down to -2.4) becomes 0:
+  noise is clamped here, not refused. A fill value (-999) or a wrong scale never gets here: `composite_valid`
+  (quality/composite.py) tells them from noise by magnitude and share and blocks the month.
 - Pixels above 262 nW/cm²/sr (gas flares, steel works, sensor artefacts) are replaced by the mean of
   their 5x5 neighbourhood, computed once over the observed pixels of the negatives-fixed raster, the
   neighbourhood including the pixel itself (ArcGIS FocalStatistics MEAN, as the authors' code did).

@@ -8,11 +8,20 @@ import numpy as np
 from sacnn_dagster.config.limits import Limits
 from sacnn_dagster.quality.verdict import Measured, Severity, Verdict, finite_or_none, share
 
-#: Physical range of VIIRS DNB monthly average radiance (nW/cm²/sr). Dark pixels go slightly negative
-#: from sensor noise (the demo generator floors its noise at -1.5, the value used here); the brightest gas
-#: flares stay well under 1e5. Anything outside is a fill value or a wrong scale (seen: Mumbai 0..2,292,
-#: the demo -1.5..3,038). Slightly negative noise is harmless either way: cleaning sets it to 0.
+#: Usual range of VIIRS DNB monthly average radiance (nW/cm²/sr). Dark pixels go slightly negative from
+#: sensor noise (the demo generator floors its noise at -1.5); the brightest gas flares stay well under 1e5
+#: (seen: Mumbai 0..2,292, the demo -1.5..3,038).
 RADIANCE_RANGE = (-1.5, 1e5)
+
+#: Noise and fill told apart by magnitude, then by share. Noise around zero radiance dips below -1.5 in the odd
+#: pixel of a real-light region (-1.5 to -2.36 seen), never to -10: between the two it is noise, harmless
+#: (cleaning sets every negative to 0), as long as it stays rare. Fill values are far outside (-999, -9999,
+#: -32768, 3.4e38) or exact integer codes inside the range (65535, 65534, 32767: no measured radiance is exactly
+#: one); a wrong scale puts many pixels out. Blocking a month for one noisy pixel once cost a region six months.
+NOISE_FLOOR = -10.0
+#: More than this share of the area between NOISE_FLOOR and -1.5 is not noise but a wrong offset or scale.
+MAX_SHARE_NOISE = 0.01
+FILL_CODES = (65535.0, 65534.0, 32767.0)
 
 
 def composite_quality(radiance: np.ndarray, coverage: np.ndarray, inside: np.ndarray) -> Measured:
@@ -38,6 +47,8 @@ def composite_quality(radiance: np.ndarray, coverage: np.ndarray, inside: np.nda
         "radiance_min": finite_or_none(present.min()) if present.size else None,
         "radiance_max": finite_or_none(present.max()) if present.size else None,
         "pixels_out_of_range": int(((present < low) | (present > high)).sum()),
+        "pixels_noise_below_range": int(((present < low) & (present >= NOISE_FLOOR)).sum()),
+        "pixels_fill_or_scale": int(((present < NOISE_FLOOR) | (present > high) | np.isin(present, FILL_CODES)).sum()),
         "coverage_published": published,
         "coverage_invalid_pixels": invalid_cover,
         "share_observed": share(observed, area),
@@ -45,30 +56,64 @@ def composite_quality(radiance: np.ndarray, coverage: np.ndarray, inside: np.nda
 
 
 def composite_valid(q: Measured, limits: Limits = Limits()) -> Verdict:
-    """Radiance on (almost) all of the area and inside the physical range, coverage counts valid."""
+    """Radiance on (almost) all of the area, no fill value or wrong scale, coverage counts valid. Rare noise
+    below the usual range passes (cleaning sets it to 0); a fill value, a wrong scale or an offset does not."""
     low, high = RADIANCE_RANGE
     most = limits.max_share_without_radiance
-    measured = {**q, "range_min": low, "range_max": high, "max_share_without_radiance": most}
+    measured = {
+        **q,
+        "range_min": low,
+        "range_max": high,
+        "noise_floor": NOISE_FLOOR,
+        "max_share_noise": MAX_SHARE_NOISE,
+        "max_share_without_radiance": most,
+    }
+    noise = q.get("pixels_noise_below_range", 0)
+    fill = q.get("pixels_fill_or_scale", q["pixels_out_of_range"])
+    noise_share = share(noise, q["area_pixels"])
     faults = []
     if not q["area_pixels"]:
         faults.append("no pixel of the composite lies inside the area")
     elif q["share_without_radiance"] > most:
         faults.append(f"{q['share_without_radiance']:.1%} of the area has no radiance (at most {most:.0%})")
-    if q["pixels_out_of_range"]:
+    if fill:
+        codes = "/".join(f"{c:g}" for c in FILL_CODES)
         faults.append(
             f"{q['pixels_out_of_range']} pixel(s) outside {low:g}..{high:g} nW/cm²/sr "
-            f"(min {q['radiance_min']:.6g}, max {q['radiance_max']:.6g}): a fill value or a wrong scale"
+            f"(min {q['radiance_min']:.6g}, max {q['radiance_max']:.6g}), {fill} of them below {NOISE_FLOOR:g}, "
+            f"above {high:g} or a fill code ({codes}): a fill value or a wrong scale"
+        )
+    if noise_share > MAX_SHARE_NOISE:
+        faults.append(
+            f"{noise_share:.1%} of the area between {NOISE_FLOOR:g} and {low:g} nW/cm²/sr (noise reaches at most "
+            f"{MAX_SHARE_NOISE:.0%}): a wrong offset or scale"
         )
     if q["coverage_invalid_pixels"]:
         faults.append(f"{q['coverage_invalid_pixels']} pixel(s) with radiance but no valid cf_cvg count")
     if faults:
         return Verdict(False, "; ".join(faults), measured)
+    noisy = f"; {noise} pixel(s) of noise below {low:g}, set to 0 by cleaning" if noise else ""
     return Verdict(
         True,
         f"radiance {q['radiance_min']:.2f}..{q['radiance_max']:.2f} nW/cm²/sr on "
-        f"{1 - q['share_without_radiance']:.1%} of {q['area_pixels']} pixels",
+        f"{1 - q['share_without_radiance']:.1%} of {q['area_pixels']} pixels{noisy}",
         measured,
     )
+
+
+def composite_files_readable(broken: dict[str, str]) -> Verdict:
+    """Every file of the month's newest version could be read. A warning: an older version that could was
+    used, but the newer one (a reprocessing, usually) is lost until it is downloaded again."""
+    measured = {"broken_files": len(broken), "files": "; ".join(broken) or None}
+    if broken:
+        listed = "; ".join(f"{why}" for why in broken.values())
+        return Verdict(
+            False,
+            f"{len(broken)} newer file(s) could not be read and were passed over for an older version: {listed}",
+            measured,
+            Severity.WARN,
+        )
+    return Verdict(True, "the month's newest composite was read", measured, Severity.WARN)
 
 
 def composite_coverage(q: Measured, limits: Limits = Limits()) -> Verdict:
