@@ -154,7 +154,7 @@ class EogNamedSource(NightlightSource):
                 if choice is None:
                     continue
                 relative = str(choice.tiles[0].radiance.file)
-                local = self._local_choice(month, choice)
+                local = self.local_choice(month, choice)
                 try:
                     self._lattice = (layer_grid(local.tiles[0].radiance), f"{self.location.rstrip('/')}/{relative}")
                     break
@@ -162,7 +162,7 @@ class EogNamedSource(NightlightSource):
                     continue
         return self._lattice
 
-    def _local_choice(self, month: str, choice: CompositeChoice) -> CompositeChoice:
+    def local_choice(self, month: str, choice: CompositeChoice) -> CompositeChoice:
         """`choice` with local paths (a remote file is fetched here)."""
         local = [(self.folder.local_path(r), parse_composite_name(PurePosixPath(r).name)) for r in choice.source_files]
         chosen = choose_composite(month, group_tiles(local), self.aoi_bounds, (choice.satellite,), (choice.config,))
@@ -191,7 +191,7 @@ class EogNamedSource(NightlightSource):
                     f"{month}: no night-light composite for this month under {self.location} "
                     "(not published yet, or named differently from EOG's pattern)"
                 )
-            local = self._local_choice(month, choice)
+            local = self.local_choice(month, choice)
             try:
                 composite = read_composite(local, aoi_geometry, lattice, lattice_source)
             except UnreadableComposite as exc:
