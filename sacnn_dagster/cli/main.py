@@ -127,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--end", type=_month, default=None, help="last month YYYY-MM (default: last month)")
     p.add_argument("--storage", default=None, help=STORAGE_HELP)
 
+    from sacnn_dagster.cli.status import add_status_parser  # the health summary (monitoring, cli/status.py)
+
+    add_status_parser(sub)
     args = parser.parse_args(argv)
     try:
         if args.command == "make-demo":
@@ -138,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"Using the existing demo region {args.region}")
             return _run(args.region, None, None, args.storage)
+        if args.command == "status":
+            return args.handler(args)
         if args.command == "backfill":
             return _backfill(args.region, args.start, args.end, args.storage)
         return _run(args.region, args.start, args.end, args.storage)

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 from sacnn_dagster.config.bad_input import BadInput
 from sacnn_dagster.config.geojson_text import check_geojson
 from sacnn_dagster.config.limits import Limits
+from sacnn_dagster.config.monitoring import MonitoringSettings
 from sacnn_dagster.config.months import parse_month
 from sacnn_dagster.config.nightlight_settings import BLACK_MARBLE_URL, NightlightSettings
 from sacnn_dagster.config.schema import OPTIONAL_BLOCK, SettingsModel, allowed
@@ -110,6 +111,10 @@ class RegionSettings(SettingsModel):
 
     checks: Annotated[Limits, OPTIONAL_BLOCK] = Limits()
     """The asset checks' thresholds (see config/limits.py for the defaults and why)."""
+
+    monitoring: Annotated[MonitoringSettings, OPTIONAL_BLOCK] = MonitoringSettings()
+    """By when each month is due (freshness checks, `status`) and the UI address alerts link to (see
+    config/monitoring.py for the defaults and why)."""
 
     @model_validator(mode="after")
     def _end_not_before_start(self) -> RegionSettings:

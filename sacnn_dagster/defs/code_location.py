@@ -1,5 +1,5 @@
 """Builds the code location for one region: each domain's definitions (sources/, features/, model/, outputs/,
-evaluation/, automation/) merged, with the jobs (jobs.py), the resources (resources/) and the executor."""
+evaluation/, automation/, monitoring/) merged, with the jobs (jobs.py), the resources (resources/) and the executor."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from sacnn_dagster.defs.jobs import (
     build_jobs,
 )
 from sacnn_dagster.defs.model.definitions import model_definitions
+from sacnn_dagster.defs.monitoring.definitions import monitoring_definitions
+from sacnn_dagster.defs.monitoring.freshness import monitored_assets
 from sacnn_dagster.defs.outputs.definitions import outputs_definitions
 from sacnn_dagster.defs.partitions import monthly_partitions
 from sacnn_dagster.defs.resources.credentials import CredentialsResource
@@ -65,7 +67,8 @@ def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = 
     region = load_region(region_dir)
     partitions = monthly_partitions(region)
     has_districts = region.districts_path.is_file()
-    jobs = build_jobs(partitions, has_districts)
+    monitored = monitored_assets(has_districts)
+    jobs = build_jobs(partitions, has_districts, freshness_checked=monitored)
     automation = RegionAutomation.for_region(region, partitions, jobs)
     domains = dg.Definitions.merge(
         sources_definitions(region, partitions, automation),
@@ -74,6 +77,7 @@ def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = 
         outputs_definitions(region, partitions, has_districts),
         evaluation_definitions(region, has_districts),
         automation_definitions(automation),
+        monitoring_definitions(region, monitored, automation.status),
     )
     root = storage_root or default_storage_root(region.name)
     credentials = CredentialsResource.from_environment()
@@ -84,6 +88,7 @@ def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = 
             domains.assets,
         ),
         jobs=jobs.all(),
+        asset_checks=domains.asset_checks,
         sensors=domains.sensors,
         schedules=domains.schedules,
         # Steps one after the other in the run's process: the multiprocess default starts a process per
@@ -93,5 +98,6 @@ def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = 
         resources={
             "region": RegionResource(path=str(region.root), credentials=credentials),
             "storage": output_storage(root, credentials, endpoint_url_from_environment()),
+            **domains.resources,
         },
     )
