@@ -31,6 +31,7 @@ from sacnn_dagster.defs.code_location import (
 from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sacnn_dagster.defs.resources import RegionResource
 from sacnn_dagster.evaluation.validation import ValidationDataError
+from sacnn_dagster.nightlights.preflight import check_region
 
 INSTANCE_YAML = """\
 # Local Dagster instance for sacnn_dagster (SQLite storage in this folder).
@@ -104,6 +105,7 @@ def run_region(
     region: RegionResource = defs.resources["region"]
     cfg = region.config
     runnable, missing = months_with_composite(defs, start, end)
+    check_region(region.nightlights, region.boundary.bounds, runnable)  # bad input: refused before any run
     requested = sorted(runnable + missing)
     first, last = requested[0], requested[-1]
     report = RunReport(months_requested=requested, months_without_composite=missing)

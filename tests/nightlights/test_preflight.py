@@ -53,3 +53,30 @@ def test_a_shifted_month_is_named_with_the_file_that_differs(tmp_path, cut, whic
     assert all(line.startswith("2014-02: ") for line in lines)
     assert named == ([rad.name, cov.name] if which == "both" else [rad.name])
     assert "201401" in lines[0].split("that of ")[1]  # the region's lattice: its first month's
+
+
+def test_the_command_refuses_a_boundary_far_from_every_composite_before_writing(
+    small_demo_region, tmp_path, monkeypatch
+):
+    """The case that exited 0 with "0 with a composite": longitude and latitude swapped in boundary.geojson."""
+    import contextlib
+    import io
+    import shutil
+
+    import geopandas as gpd
+    from shapely.ops import transform
+
+    from sacnn_dagster.cli.main import main
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    region = tmp_path / "region"
+    shutil.copytree(small_demo_region, region)
+    boundary = gpd.read_file(region / "boundary.geojson")
+    boundary.geometry = boundary.geometry.map(lambda g: transform(lambda x, y: (y, x), g))
+    boundary.to_file(region / "boundary.geojson", driver="GeoJSON")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["run", "--region", str(region), "--storage", str(tmp_path / "out")])
+    assert code == 2, err.getvalue()
+    assert "overlaps none of the night-light composites" in err.getvalue()
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
