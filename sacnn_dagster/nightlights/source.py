@@ -108,9 +108,10 @@ class EogNamedSource(NightlightSource):
     def use_listing(self, relative_paths: list[str]) -> None:
         self.ignored = []
         self._tiles = self._group(relative_paths)
+        self._lattice = None
 
     def forget_listings(self, settled_before: str | None = None) -> None:  # noqa: B027 (a no-op by default)
-        self._tiles = None
+        self._tiles = self._lattice = None
         forget = getattr(self.folder, "forget_listings", None)  # an S3 prefix is listed whole anyway
         if forget is not None:
             forget(settled_before)
