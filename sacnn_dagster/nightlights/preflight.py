@@ -35,17 +35,23 @@ def _bounds(grid: Grid) -> Bounds:
     return (grid.west, grid.north - grid.height * grid.res, grid.west + grid.width * grid.res, grid.north)
 
 
+def _cheap(layer) -> bool:
+    """Whether the layer's header can be read without decompressing anything (a plain GeoTIFF): inside a
+    multi-GB .tgz or .tif.gz, GDAL would read the stream up to it. Those are checked when their month is read."""
+    return not layer.gdal_path.startswith(("/vsitar/", "/vsigzip/"))
+
+
 def _listed_extents(source: EogNamedSource) -> list[Bounds]:
     """The extent of every composite listed: from the radiance file's header in a local folder (one per
-    version, the real cut), else the nominal extent its tile name gives (no download)."""
+    version, the real cut), else the nominal extent its tile name gives (no download, no decompression)."""
     local = source.local_folder()
     boxes = []
     for tiles in source.listed_tiles().values():
         for tile in tiles:
-            if local is None:
+            radiance = group_tiles([(local / tile.radiance.file, tile.name)])[0].radiance if local else None
+            if radiance is None or not _cheap(radiance):
                 boxes.append(tile_bounds(tile.name.tile))
                 continue
-            radiance = group_tiles([(local / tile.radiance.file, tile.name)])[0].radiance
             try:
                 boxes.append(_bounds(layer_grid(radiance)))
             except (UnreadableComposite, ValueError):
@@ -83,7 +89,7 @@ def lattice_problems(source: NightlightSource, months: list[str]) -> list[str]:
             continue
         for tile in source.local_choice(month, choice).tiles:
             for layer in (tile.radiance, tile.coverage):
-                if layer is None:
+                if layer is None or not _cheap(layer):
                     continue
                 try:
                     why = off_lattice(layer_grid(layer), lattice)
