@@ -49,7 +49,8 @@ def current_incidents(
             region.name, asset, check_key.name, months, first.description or "", messages.checks_link(ui, asset)
         )
         found[f"{asset} {check_key.name}"] = Incident(f"{asset} {check_key.name}", title, text)
-    for month, assets in late.items():
+    for month, unordered in late.items():
+        assets = sorted(unordered, key=lambda a: (a.due_since, a.asset))  # the source first: the likely cause
         title = f"{month} late ({', '.join(a.asset for a in assets)})"
         text = messages.month_late(region.name, month, assets, messages.checks_link(ui, assets[0].asset))
         found[f"freshness {month}"] = Incident(f"freshness {month}", title, text)
