@@ -44,7 +44,10 @@ def _run(region: Path, start: str | None, end: str | None, storage: str | None) 
     home = ensure_dagster_home()
     print(f"Dagster instance: {home}")
     started = time.perf_counter()
-    report = run_region(region, start=start, end=end, storage_root=storage)  # failures: one line each
+    try:
+        report = run_region(region, start=start, end=end, storage_root=storage)  # failures: one line each
+    except KeyboardInterrupt as exc:
+        return _stopped(exc, region, start, end, storage)
     elapsed = time.perf_counter() - started
     print(
         f"Done in {elapsed:.0f} s: {len(report.months_materialized)} month(s) of features, "
@@ -58,6 +61,19 @@ def _run(region: Path, start: str | None, end: str | None, storage: str | None) 
     return 0 if report.ok else 1
 
 
+def _stopped(exc: KeyboardInterrupt, region: Path, start: str | None, end: str | None, storage: str | None) -> int:
+    """What a stopped `run` tells: which run was marked failed, and the command that carries on."""
+    from sacnn_dagster.cli.stopping import Stopped, exit_status
+
+    where = f" during Dagster run {exc.run_id}" if isinstance(exc, Stopped) else ""
+    again = " ".join(
+        ["sacnn-dagster run --region", str(region)]
+        + [f"{flag} {value}" for flag, value in (("--start", start), ("--end", end), ("--storage", storage)) if value]
+    )
+    print(f"Stopped{where}; every file written is complete. To carry on: {again}", file=sys.stderr)
+    return exit_status()
+
+
 def _backfill(region: Path, start: str | None, end: str | None, storage: str | None) -> int:
     from sacnn_dagster.cli.backfill import DaemonStopped, backfill_region
     from sacnn_dagster.cli.run import ensure_dagster_home
@@ -68,12 +84,14 @@ def _backfill(region: Path, start: str | None, end: str | None, storage: str | N
     try:
         report = backfill_region(region, start, end, storage)
     except KeyboardInterrupt:
+        from sacnn_dagster.cli.stopping import exit_status
+
         print(
-            "Interrupted: the backfill stays in the instance, where a dagster-daemon (`dagster dev`) carries it "
-            "on; cancel it in the UI's backfills page otherwise",
+            "Stopped: the backfill is canceled and its runs stopped; every file written is complete. To carry on, "
+            "run the same command again",
             file=sys.stderr,
         )
-        return 130
+        return exit_status()
     except DaemonStopped as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -131,6 +149,12 @@ def main(argv: list[str] | None = None) -> int:
 
     add_status_parser(sub)
     args = parser.parse_args(argv)
+    if argv is None:  # the console script: SIGTERM stops it as Ctrl-C does (cli/stopping.py)
+        from sacnn_dagster.cli.stopping import HARD_STOP_AFTER_S, install
+
+        # `run` executes Dagster runs in this process: ended by the watcher if it does not stop by itself;
+        # `backfill` stops its daemon itself, which takes longer
+        install(hard_stop_after=HARD_STOP_AFTER_S if args.command in ("run", "demo") else None)
     try:
         if args.command == "make-demo":
             _make_demo(args.directory, args.small, args.seed)

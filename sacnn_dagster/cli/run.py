@@ -15,9 +15,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from sacnn_dagster.cli.dead_runs import PROCESS_TAG, cancel_own_runs, fail_dead_runs, this_process
 from sacnn_dagster.cli.errors import step_errors, step_failures
 from sacnn_dagster.cli.evaluation import read_evaluation
 from sacnn_dagster.cli.labels import read_statistics, too_few_labels, too_few_labels_hint
+from sacnn_dagster.cli.stopping import on_hard_stop, raise_if_interrupted
 from sacnn_dagster.cli.summary import QUIET_CONSOLE, summary_lines
 from sacnn_dagster.config.months import contiguous_stretches, month_range
 from sacnn_dagster.defs.code_location import (
@@ -43,6 +45,14 @@ python_logs:
   managed_python_loggers:
     - sacnn_dagster
   python_log_level: INFO
+# A run whose process died (killed, out of memory) is marked failed instead of staying STARTED: the daemon
+# of `dagster dev` watches the runs it launches; `sacnn-dagster run` marks its own dead runs failed.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
+  poll_interval_seconds: 60
 """
 
 
@@ -111,8 +121,13 @@ def run_region(
     report = RunReport(months_requested=requested, months_without_composite=missing)
     instance = instance or dg.DagsterInstance.get()
     run_config = QUIET_CONSOLE
+    dead = fail_dead_runs(instance)
+    process = {PROCESS_TAG: this_process()}
+    on_hard_stop(lambda reason: cancel_own_runs(instance, reason))  # a stop signal ends the process (stopping.py)
 
     echo(f"Region {cfg.name}: {len(requested)} month(s) {first}..{last}, {len(runnable)} with a composite")
+    if dead:
+        echo(f"  {len(dead)} run(s) whose process died marked failed: {', '.join(dead)}")
     latest = max(runnable, default="")
     gaps = [m for m in report.months_without_composite if m < latest]
     not_yet = [m for m in report.months_without_composite if m > latest]
@@ -127,9 +142,10 @@ def run_region(
     def run_once(job_name: str, what: str) -> bool:
         echo(f"{what}")
         result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False
+            instance=instance, run_config=run_config, tags=process, raise_on_error=False
         )
         report.run_ids.append(result.run_id)
+        raise_if_interrupted(result)  # a stop request ends the command here, not with the next job
         for error in step_failures(result):
             if error.kind == ValidationDataError.__name__:
                 report.warnings.append(f"{error.plain} (run {result.run_id})")
@@ -150,10 +166,11 @@ def run_region(
             result = job.execute_in_process(
                 instance=instance,
                 run_config=run_config,
-                tags={ASSET_PARTITION_RANGE_START_TAG: a, ASSET_PARTITION_RANGE_END_TAG: b},
+                tags={ASSET_PARTITION_RANGE_START_TAG: a, ASSET_PARTITION_RANGE_END_TAG: b, **process},
                 raise_on_error=False,
             )
             report.run_ids.append(result.run_id)
+            raise_if_interrupted(result)  # not redone month by month: the command was asked to stop
             results.append(result)
             if result.success:
                 done.extend(month_range(a, b))

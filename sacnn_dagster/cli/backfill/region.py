@@ -11,6 +11,7 @@ from typing import TextIO
 
 import dagster as dg
 
+from sacnn_dagster.cli.backfill.cancel import finish_cancel, request_cancel
 from sacnn_dagster.cli.backfill.daemon import DaemonForInstance
 from sacnn_dagster.cli.backfill.follow import follow
 from sacnn_dagster.cli.backfill.launch import launch_backfill, target_subset
@@ -47,31 +48,48 @@ def backfill_region(
     if not months:
         raise ValueError("no month in that range has a composite: nothing to backfill")
     done: set[AssetKeyPartitionKey] = set()
-    with DaemonForInstance(instance, region_dir, root, echo) as daemon:
-        daemon.ensure()  # before launching: the daemon takes seconds to start, the launch does not
-        title = f"sacnn-dagster backfill {months[0]}..{months[-1]}"
-        while True:
-            subset = target_subset(asset_graph, [m for m in months if m not in report.failed_months], done)
-            if subset.is_empty:
-                break
-            backfill_id = launch_backfill(instance, asset_graph, subset, title)
-            echo(
-                f"Backfill {backfill_id} ({title}): {subset.num_partitions_and_non_partitioned_assets} asset "
-                "partitions; the UI shows it under Overview > Backfills"
-            )
-            outcome = follow(instance, asset_graph, backfill_id, progress, daemon)
-            new_failures = {m: c for m, c in outcome.failed_months.items() if m not in report.failed_months}
-            report.backfills.append(outcome)
-            done |= outcome.materialized
-            echo(
-                f"Backfill {backfill_id}: {outcome.status_words}"
-                + (f"; failed month(s): {', '.join(sorted(new_failures))}" if new_failures else "")
-            )
-            if outcome.status != BulkActionStatus.COMPLETED_FAILED or not new_failures or outcome.errors:
-                break
-            without = ", ".join(sorted(report.failed_months))
-            title = f"sacnn-dagster backfill {months[0]}..{months[-1]} without {without}"
-            echo("Carrying on with the other months in a new backfill")
+    following: list[str] = []  # the backfill in progress, canceled if the command is stopped
+    try:
+        with DaemonForInstance(instance, region_dir, root, echo) as daemon:
+            try:
+                _backfill_months(instance, asset_graph, months, report, done, following, daemon, progress, echo)
+            except KeyboardInterrupt:
+                for backfill_id in following:
+                    request_cancel(instance, backfill_id)
+                raise
+    except KeyboardInterrupt:
+        for backfill_id in following:  # the daemon started here is stopped: no one else ends the cancel
+            finish_cancel(instance, backfill_id)
+        raise
     monthly = [key for key in asset_graph.materializable_asset_keys if asset_graph.get(key).partitions_def]
     report.months_done = [m for m in months if all(AssetKeyPartitionKey(key, m) in done for key in monthly)]
     return report
+
+
+def _backfill_months(instance, asset_graph, months, report, done, following, daemon, progress, echo) -> None:
+    """Backfills of what is left, until nothing is or no month failed anew (see `backfill_region`)."""
+    daemon.ensure()  # before launching: the daemon takes seconds to start, the launch does not
+    title = f"sacnn-dagster backfill {months[0]}..{months[-1]}"
+    while True:
+        subset = target_subset(asset_graph, [m for m in months if m not in report.failed_months], done)
+        if subset.is_empty:
+            break
+        backfill_id = launch_backfill(instance, asset_graph, subset, title)
+        following[:] = [backfill_id]
+        echo(
+            f"Backfill {backfill_id} ({title}): {subset.num_partitions_and_non_partitioned_assets} asset "
+            "partitions; the UI shows it under Overview > Backfills"
+        )
+        outcome = follow(instance, asset_graph, backfill_id, progress, daemon)
+        new_failures = {m: c for m, c in outcome.failed_months.items() if m not in report.failed_months}
+        report.backfills.append(outcome)
+        done |= outcome.materialized
+        echo(
+            f"Backfill {backfill_id}: {outcome.status_words}"
+            + (f"; failed month(s): {', '.join(sorted(new_failures))}" if new_failures else "")
+        )
+        if outcome.status != BulkActionStatus.COMPLETED_FAILED or not new_failures or outcome.errors:
+            break
+        without = ", ".join(sorted(report.failed_months))
+        title = f"sacnn-dagster backfill {months[0]}..{months[-1]} without {without}"
+        echo("Carrying on with the other months in a new backfill")
