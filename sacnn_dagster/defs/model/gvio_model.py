@@ -52,8 +52,10 @@ def gvio_model(context: dg.AssetExecutionContext, storage: OutputStorage) -> dg.
     with the best pooled R² on those held-out labels is served; the same held-out errors give each
     candidate's conformal 90 % interval. A new version is trained whenever the labelled months or
     their patches change; an unchanged set of inputs reuses the stored version.
-    `gvio_model/<version>/` (with `selection.json`: the choice, the rule and every candidate's scores),
-    `gvio_model/current.json` naming the version in use."""
+    `gvio_model/<version>/` (with `selection.json`: the choice, the rule and every candidate's scores;
+    `COMPLETE.json`, the folder's manifest, written last: a version without it was left by a killed run
+    and is trained again), `gvio_model/current.json` naming the version in use. The training times are
+    in this metadata, not in the folder, so that the same inputs give the same bytes."""
     data, labels, skipped, digests = load_training_data(storage)
     if len(labels) < MIN_TRAINING_LABELS:
         raise ValueError(f"only {len(labels)} labelled value(s) with data: too few to train on")
