@@ -7,24 +7,35 @@ restarted once; the scenarios run in order."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
+import urllib.request
+from pathlib import Path
 
 import dagster as dg
 import pytest
 from dagster._core.scheduler.instigation import TickStatus
 from monitoring.receiver import SECRET, Receiver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
 from test_remote_sources import assert_nowhere, instance_texts
 from test_sensors import composite_files
 from test_sensors_daemon import TEST_INSTANCE_YAML, Automation, drop_late
+from test_ui_browser import START_S, browser, free_port, screenshot, wait_for  # noqa: F401 - browser: a fixture
 
+from sacnn_dagster.defs.automation.settings import INTERVAL_ENV
 from sacnn_dagster.defs.monitoring.alert_webhook import WEBHOOK_ENV
 from sacnn_dagster.defs.monitoring.instance_state import latest_results
 
 LATE = "2022-01"
 BROKEN = "2021-11"
 FRESHNESS = dg.AssetCheckKey(dg.AssetKey("ntl_composite"), "freshness")
+WEBSERVER = Path(sys.executable).parent / "dagster-webserver"
 
 
 class Monitored(Automation):
@@ -78,6 +89,58 @@ def test_a_late_month_fails_its_freshness_check_and_sends_one_message(monitored)
     assert not result.passed and "2022-01 is missing, due since 2022-03-18" in result.description
     monitored.looked("check_failure_alert", time.time(), times=3)
     assert monitored.hook.texts == [text], monitored.report()
+
+
+@contextlib.contextmanager
+def webserver(monitored: Monitored):
+    """`dagster-webserver` (the UI without a daemon) on loopback over the monitored instance; its URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(monitored.home),
+        "SACNN_REGION": str(monitored.region),
+        "SACNN_STORAGE": str(monitored.storage),
+        INTERVAL_ENV: "1",
+    }
+    with (monitored.root / "webserver.log").open("a") as log:
+        process = subprocess.Popen(
+            [str(WEBSERVER), "-w", str(monitored.root / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
+            cwd=monitored.root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_S
+        while True:
+            assert process.poll() is None, (monitored.root / "webserver.log").read_text()[-3000:]
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/server_info", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+            assert time.monotonic() < deadline, f"the webserver not serving after {START_S} s"
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_the_failed_freshness_check_shows_in_the_ui(monitored, browser):  # noqa: F811 - the fixture
+    with webserver(monitored) as url:
+        browser.get(f"{url}/assets/ntl_composite?view=checks&checkDetail=freshness")
+        wait_for(browser, ec.text_to_be_present_in_element((By.TAG_NAME, "body"), "freshness"), "the check")
+        wait_for(
+            browser,
+            ec.text_to_be_present_in_element((By.TAG_NAME, "body"), "2022-01 is missing, due since 2022-03-18"),
+            "the check's verdict",
+        )
+        screenshot(browser, "ui_freshness_failed")
 
 
 def test_the_month_built_passes_and_sends_resolved_once(monitored):
