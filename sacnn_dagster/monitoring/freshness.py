@@ -64,12 +64,14 @@ class Verdict:
         return f"{self.asset}: {self.due.month} is missing, due since {self.due.since_text}; {latest}."
 
 
-def judge(asset: str, months_built: Collection[str], due: Due | None, days_after: int) -> Verdict:
+def judge(
+    asset: str, months_built: Collection[str], due: Due | None, days_after: int, end: str | None = None
+) -> Verdict:
     """The verdict for `asset`, which holds `months_built` (for the statistics: every month up to the newest
-    published), against the month `due`."""
+    published), against the month `due`; `end`: the region's last month (no next deadline after it)."""
     latest = max(months_built, default=None)
     passed = due is None or due.month in months_built
-    following = None if due is None else _next_deadline(due.month, days_after)
+    following = None if due is None or due.month == end else _next_deadline(due.month, days_after)
     return Verdict(asset, passed, due, latest, following)
 
 

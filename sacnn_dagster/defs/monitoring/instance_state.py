@@ -38,7 +38,7 @@ def verdicts(instance: dg.DagsterInstance, region: RegionConfig, assets: Iterabl
     for asset in assets:
         due = due_for(asset, now, region.start, region.end, region.monitoring)
         days = deadline_days(SOURCE_OF[asset], region.monitoring)
-        out.append(judge(asset, months_built(instance, asset), due, days))
+        out.append(judge(asset, months_built(instance, asset), due, days, region.end))
     return out
 
 
