@@ -53,7 +53,7 @@ def test_a_stopped_backfill_is_canceled_not_carried_on(small_demo_region, instan
     backfill_id = launch_backfill(instance, graph, target_subset(graph, ["2020-03"], set()), "stopped")
     request_cancel(instance, backfill_id)
     assert instance.get_backfill(backfill_id).status == BulkActionStatus.CANCELING
-    finish_cancel(instance, backfill_id)
+    finish_cancel(instance, backfill_id, runs_dead=True)
     assert instance.get_backfill(backfill_id).status == BulkActionStatus.CANCELED
     request_cancel(instance, backfill_id)  # an ended backfill stays as it ended
     assert instance.get_backfill(backfill_id).status == BulkActionStatus.CANCELED

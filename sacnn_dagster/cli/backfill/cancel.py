@@ -1,8 +1,8 @@
 """Canceling the backfill a stopped command was following (SIGTERM or Ctrl-C, cli/stopping.py): no new month
 starts after a stop. The backfill is marked CANCELING first, as the UI's "Cancel" does, so that a daemon
 still running (`dagster dev`'s) stops launching its runs and terminates those in progress; once the daemon
-started here is stopped (its runs interrupted with it), a backfill still CANCELING with no run in
-progress is marked CANCELED, since no daemon is left to do it."""
+started here is stopped (within seconds, its runs with it: daemon.py), its runs still marked in progress
+and the backfill are marked CANCELED, since no daemon is left to do it."""
 
 from __future__ import annotations
 
@@ -25,13 +25,16 @@ def request_cancel(instance: dg.DagsterInstance, backfill_id: str) -> None:
         instance.update_backfill(backfill.with_status(BulkActionStatus.CANCELING))
 
 
-def finish_cancel(instance: dg.DagsterInstance, backfill_id: str) -> None:
-    """Mark a CANCELING backfill CANCELED once none of its runs is in progress."""
+def finish_cancel(instance: dg.DagsterInstance, backfill_id: str, runs_dead: bool) -> None:
+    """Mark a CANCELING backfill CANCELED once none of its runs is in progress. With `runs_dead` (the daemon
+    started here, and the runs with it, was stopped), its runs still marked in progress are marked CANCELED
+    first: nothing executes them any more."""
     backfill = instance.get_backfill(backfill_id)
     if backfill is None or backfill.status != BulkActionStatus.CANCELING:
         return
-    running = instance.get_runs_count(
-        dg.RunsFilter(tags={BACKFILL_ID_TAG: backfill_id}, statuses=NOT_FINISHED_STATUSES)
-    )
-    if not running:
+    in_progress = dg.RunsFilter(tags={BACKFILL_ID_TAG: backfill_id}, statuses=NOT_FINISHED_STATUSES)
+    if runs_dead:
+        for record in instance.get_run_records(in_progress):
+            instance.report_run_canceled(record.dagster_run, "the sacnn-dagster backfill command was stopped")
+    if not instance.get_runs_count(in_progress):
         instance.update_backfill(backfill.with_status(BulkActionStatus.CANCELED).with_end_timestamp(time.time()))

@@ -42,6 +42,10 @@ DEQUEUE_INTERVAL_S = 1
 HEARTBEAT_STALE_S = 75
 #: Seconds the daemon's processes get to stop after an interrupt, before they are killed.
 STOP_TIMEOUT_S = 60
+#: The same when the command itself was stopped (SIGTERM, Ctrl-C): a run's monthly step turns an interrupt
+#: into a retry 10 s later, so waiting for the run to end would take minutes. Killing is safe: every write is
+#: atomic and a model folder counts only with its manifest; the runs are then marked canceled (cancel.py).
+STOP_ON_SIGNAL_S = 5
 
 
 class DaemonStopped(RuntimeError):
@@ -72,14 +76,17 @@ class DaemonForInstance:
         }
         self.echo = echo
         self.process: subprocess.Popen | None = None
+        #: Whether a daemon was started here (its runs die with it when it is stopped).
+        self.started = False
         self.log: Path | None = None
         self.told = False
 
     def __enter__(self) -> DaemonForInstance:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def __exit__(self, exc_type, *exc) -> None:
+        stopped = exc_type is not None and issubclass(exc_type, KeyboardInterrupt)
+        self.stop(STOP_ON_SIGNAL_S if stopped else STOP_TIMEOUT_S)
 
     def heartbeating(self) -> bool:
         beat = self.instance.get_daemon_heartbeats().get("BACKFILL")
@@ -103,6 +110,7 @@ class DaemonForInstance:
     def start(self) -> None:
         with tempfile.NamedTemporaryFile("w", prefix="sacnn-backfill-daemon-", suffix=".log", delete=False) as out:
             self.log = Path(out.name)
+            self.started = True
             self.process = subprocess.Popen(
                 [sys.executable, "-m", DAEMON_MODULE],
                 env=self.env,
@@ -116,7 +124,7 @@ class DaemonForInstance:
             f"log {self.log}) until the backfill ends"
         )
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float = STOP_TIMEOUT_S) -> None:
         """Interrupt the daemon's process group (Dagster's processes shut down cleanly on an interrupt) and
         wait until it is gone: the daemon's code server would otherwise wait for heartbeats a while, and
         a run still in progress (the command was interrupted) would go on without anyone to follow it."""
@@ -124,7 +132,7 @@ class DaemonForInstance:
             return
         group = self.process.pid
         signal_group(group, signal.SIGINT)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
+        deadline = time.monotonic() + grace_s
         while self.process.poll() is None or signal_group(group, 0):
             if time.monotonic() > deadline:
                 signal_group(group, signal.SIGKILL)

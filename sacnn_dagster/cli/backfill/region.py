@@ -49,8 +49,9 @@ def backfill_region(
         raise ValueError("no month in that range has a composite: nothing to backfill")
     done: set[AssetKeyPartitionKey] = set()
     following: list[str] = []  # the backfill in progress, canceled if the command is stopped
+    daemon = DaemonForInstance(instance, region_dir, root, echo)
     try:
-        with DaemonForInstance(instance, region_dir, root, echo) as daemon:
+        with daemon:
             try:
                 _backfill_months(instance, asset_graph, months, report, done, following, daemon, progress, echo)
             except KeyboardInterrupt:
@@ -59,7 +60,7 @@ def backfill_region(
                 raise
     except KeyboardInterrupt:
         for backfill_id in following:  # the daemon started here is stopped: no one else ends the cancel
-            finish_cancel(instance, backfill_id)
+            finish_cancel(instance, backfill_id, runs_dead=daemon.started)
         raise
     monthly = [key for key in asset_graph.materializable_asset_keys if asset_graph.get(key).partitions_def]
     report.months_done = [m for m in months if all(AssetKeyPartitionKey(key, m) in done for key in monthly)]
