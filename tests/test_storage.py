@@ -185,3 +185,18 @@ def test_a_folder_counts_only_once_its_manifest_is_written_last(kind, request, t
     with pytest.raises(IncompleteFolderError, match="differs from the digest"):
         with storage.fetched_folder("gvio_model/v3"):
             pass
+
+
+def test_two_writers_of_the_same_folder_at_once_both_end_well(tmp_path):
+    """Two runs building the same model version at once write the same files: neither removes a file the
+    other needs, and the folder ends complete."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    storage = output_storage(str(tmp_path / "out"), CredentialsResource())
+    source = _model_source(tmp_path)
+    for i in range(5):
+        with ThreadPoolExecutor(2) as pool:
+            for future in [pool.submit(storage.put_folder, source, f"gvio_model/v{i}") for _ in range(2)]:
+                future.result()
+        with storage.fetched_folder(f"gvio_model/v{i}") as fetched:
+            assert (fetched / "rf" / "forest.pkl").read_bytes() == b"\x00trees"
