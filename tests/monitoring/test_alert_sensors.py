@@ -13,6 +13,7 @@ from monitoring.receiver import SECRET, Receiver
 from test_remote_sources import assert_nowhere
 from test_sensors import report_built
 
+from sacnn_dagster.cli.status import region_status
 from sacnn_dagster.config.months import month_range
 from sacnn_dagster.defs.code_location import build_definitions
 from sacnn_dagster.defs.monitoring.alert_webhook import AlertWebhook
@@ -117,4 +118,7 @@ def test_a_failed_run_is_told_with_its_months_reason_and_link(region, tmp_path, 
     text = hook.texts[0]
     assert text.startswith("[sacnn demo-city-small] Run failed: monthly_features (") and "for 2021-12" in text
     assert "Reason: ntl_composite" in text and text.endswith(f"http://127.0.0.1:3000/runs/{run.run_id}")
+    lines = []
+    assert region_status(region, instance, echo=lines.append) == 1  # nothing built in this instance: overdue
+    assert lines[-1].startswith(f"Last failed run: monthly_features {run.run_id} ended ")
     assert_nowhere(SECRET, folders=[tmp_path], texts=[caplog.text])
