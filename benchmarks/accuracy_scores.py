@@ -125,8 +125,23 @@ def score_region(storage: Path, region: Path, n_years: int, cloudy: set[str]) ->
     scores = model_scores(predictions, truth, cloudy)
     # the served (conformal) interval: each fold's half width from the other folds' held-out labels
     conformal = leave_one_fold_out_coverage(predictions, label_table, truth).set_index("model")
+    # and apart on the months the statistics publish only as a sum (January-February): their half width
+    # comes from the sum's error, which hides how the sum is split between the two months
+    shared = {
+        data.months[j][5:]
+        for i in np.flatnonzero(labels.months_per_label > 1)
+        for j in np.flatnonzero(labels.membership[i])
+    }
+    in_shared = truth.index.str[5:].isin(shared)
+    by_kind = {
+        kind: leave_one_fold_out_coverage(predictions, label_table, truth[mask]).set_index("model")
+        for kind, mask in (("shared", in_shared), ("alone", ~in_shared))
+        if mask.any()
+    }
     for model, s in scores.items():
         s["conformal_coverage"] = float(conformal["coverage"].get(model, float("nan")))
+        for kind, table in by_kind.items():
+            s[f"conformal_coverage_{kind}"] = float(table["coverage"].get(model, float("nan")))
     return {
         "models": scores,
         "selected": chosen,
