@@ -11,6 +11,7 @@ from pathlib import Path
 from sacnn_dagster.config.months import parse_month
 from sacnn_dagster.defs.code_location import DEFAULT_REGION
 from sacnn_dagster.io.download import AuthenticationError, DownloadError
+from sacnn_dagster.io.local_faults import local_fault
 
 STORAGE_HELP = (
     "output root: a folder, or s3://bucket/prefix (an S3-compatible endpoint in $SACNN_S3_ENDPOINT_URL, "
@@ -175,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except DownloadError as exc:  # the source kept failing (network, server errors) after every retry
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # this machine cannot write (an unwritable --storage root): the OS's words and path
+        print(f"error: {local_fault(exc) or exc}", file=sys.stderr)
         return 1
 
 

@@ -33,6 +33,7 @@ from sacnn_dagster.defs.code_location import (
 from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sacnn_dagster.defs.resources import RegionResource
 from sacnn_dagster.evaluation.validation import ValidationDataError
+from sacnn_dagster.io.local_faults import PERMANENT_ERRNOS
 from sacnn_dagster.nightlights.preflight import check_region
 
 INSTANCE_YAML = """\
@@ -96,6 +97,8 @@ class RunReport:
     #: and grids are stored), so they do not fail the run.
     warnings: list[str] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)
+    #: A full disk, a folder without write permission, a read-only file system: the run stops at the first.
+    local_fault: str | None = None
     evaluation: dict | None = None
 
     @property
@@ -114,6 +117,9 @@ def run_region(
     defs = build_definitions(region_dir, storage_root)
     region: RegionResource = defs.resources["region"]
     cfg = region.config
+    root = defs.resources["storage"].root
+    if not root.startswith("s3://"):
+        Path(root).mkdir(parents=True, exist_ok=True)  # a root that cannot be a folder: told before any run
     runnable, missing = months_with_composite(defs, start, end)
     check_region(region.nightlights, region.boundary.bounds, runnable)  # bad input: refused before any run
     requested = sorted(runnable + missing)
@@ -174,14 +180,23 @@ def run_region(
             results.append(result)
             if result.success:
                 done.extend(month_range(a, b))
+                return True
+            errors = step_errors(result)
+            fault = next((e for e in errors if any(words in e for words in PERMANENT_ERRNOS.values())), None)
+            if fault is not None:
+                # a full disk or a folder we may not write fails every month alike: told once, nothing redone
+                report.local_fault = f"{a}..{b} {fault} (run {result.run_id})"
+                report.failures.append(report.local_fault)
             elif a == b:
-                report.failures += [f"{a} {error} (run {result.run_id})" for error in step_errors(result)]
-            return result.success
+                report.failures += [f"{a} {error} (run {result.run_id})" for error in errors]
+            return False
 
         for a, b in contiguous_stretches(months):
+            if report.local_fault:
+                break
             echo(f"{job_name}: {a}..{b} in one Dagster run")
             results.clear()
-            if not stretch(a, b) and a != b:
+            if not stretch(a, b) and a != b and not report.local_fault:
                 echo(f"  {a}..{b} failed; running its months one by one to isolate the failure")
                 for month in month_range(a, b):
                     stretch(month, month)
@@ -192,7 +207,9 @@ def run_region(
     statistics_ok = run_once(REFERENCE_JOB, "gvio_statistics: parsing the published statistics")
     featured = run_months(FEATURES_JOB, runnable)
     report.months_materialized = featured
-    if statistics_ok and not published_values(defs):
+    if report.local_fault:
+        echo("stopped: this machine cannot write the outputs (see the failure below); nothing else was tried")
+    elif statistics_ok and not published_values(defs):
         echo("statistics/gvio_monthly.csv holds no values: nothing to train on, stopping after the features")
     elif statistics_ok and featured and run_once(MODEL_JOB, "gvio_model: training SA-CNN and its rivals"):
         report.months_estimated = run_months(OUTPUTS_JOB, featured)

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sacnn_dagster.io.local_faults import local_fault, with_path
+
 
 @contextmanager
 def atomic_path(final: str | Path) -> Iterator[Path]:
@@ -23,6 +25,12 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, final)
+    except OSError as exc:
+        # pyarrow's "Error writing bytes to file ... No space left on device" names no file: name the output
+        fault = local_fault(exc)
+        if fault is not None and not fault.filename:
+            raise with_path(fault, final) from exc
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -125,5 +125,18 @@ def test_full_disk_fails_the_run_at_once_without_retries(small_demo_region, inst
     assert not report.ok and not report.months_materialized
     assert took < 60, took
     assert all("No space left on device" in f for f in report.failures), report.failures
-    assert any(f"{storage}/ntl_composite/" in f for f in report.failures), report.failures
+    assert all(f"{storage}/" in f for f in report.failures), report.failures  # the file that could not be written
     assert not any("max_retries" in f or "RetryRequested" in f for f in report.failures)
+    # told once: no month-by-month redo of a stretch that cannot be written, no later stage tried
+    assert len(report.failures) == 1 and report.local_fault == report.failures[0]
+
+
+def test_an_unwritable_storage_root_is_an_error_line_not_a_traceback(small_demo_region, tmp_path, capsys):
+    from sacnn_dagster.cli.main import main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    status = main(["run", "--region", str(small_demo_region), "--storage", str(blocker / "out")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("error: ") and str(blocker) in err and "Traceback" not in err

@@ -20,6 +20,7 @@ from sacnn_dagster.cli.run import months_with_composite
 from sacnn_dagster.config.region import load_region
 from sacnn_dagster.defs.code_location import build_definitions, default_storage_root
 from sacnn_dagster.defs.dagster_private import AssetKeyPartitionKey, BulkActionStatus
+from sacnn_dagster.nightlights.preflight import check_region
 
 
 def backfill_region(
@@ -42,6 +43,8 @@ def backfill_region(
     defs = build_definitions(region_dir, root)
     asset_graph = defs.resolve_asset_graph()
     months, missing = months_with_composite(defs, start, end)
+    region = defs.resources["region"]
+    check_region(region.nightlights, region.boundary.bounds, months)  # bad input: refused before any run
     report = BackfillReport(months, missing)
     if missing:
         echo(f"No composite yet for {len(missing)} month(s), left out: {', '.join(missing)}")

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from sacnn_dagster.geo.write_errors import diagnose_write_error
 from sacnn_dagster.models.base import (
     MonthlyModel,
     Prediction,
@@ -228,7 +229,14 @@ class SacnnModel(MonthlyModel):
             {"name": self.name, "config": self.config, "state": self.state, "input_mode": self.transform["mode"]},
         )
         np.savez(folder / "transform.npz", **{k: np.asarray(v) for k, v in self.transform.items() if k != "mode"})
-        torch.save({k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}, folder / "weights.pt")
+        weights = {k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}
+        try:
+            torch.save(weights, folder / "weights.pt")
+        except RuntimeError as exc:  # torch says "PytorchStreamWriter failed writing file": ask the file system
+            fault = diagnose_write_error(folder / "weights.pt", exc)
+            if fault is None:
+                raise
+            raise fault from exc
 
     @classmethod
     def load(cls, folder: Path, device: str | None = None) -> SacnnModel:
