@@ -7,9 +7,9 @@ scripts/small_demo_digests.json is the record of the code as it is: a change mea
 alone checks against it (a change meant to alter outputs records it again, saying which files and why).
 
 Nothing differs between two runs of the same code (the timings are in the runs' metadata, not in the files).
-One thing differs between two versions of the code on purpose: the model version (gvio_model/<version>/) is a digest of the models' source files, so
-any edit of them names a new folder. The check pins that digest to the recorded one for its run, so that
-every path and every byte can be compared as they are.
+One thing differs between two versions of the code on purpose: the model version (gvio_model/<version>/) is
+a digest of the models' source files, so any edit of them names a new folder. The check pins that digest to
+the recorded one for its run, so that every path and every byte can be compared as they are.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 import dagster as dg
+
 
 def digests(root: Path) -> dict[str, str]:
     out = {}
