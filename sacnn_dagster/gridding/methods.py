@@ -21,11 +21,10 @@ from sacnn_dagster.gridding.gvio_grid import GvioGrid, bright_threshold, distrib
 
 LIGHT, FACTORIES, BLEND = "light", "factories", "blend"
 GRID_METHODS = (LIGHT, FACTORIES, BLEND)
-#: The method served by default, chosen on six generated regions (DemoSpec variants, seeds 11-16: light as
-#: output^0.6, linear, saturating; 20 % dark factories with 10 % POI churn; twice the clouds; decline),
-#: 2018-2021, 400 factories, 5 districts, never on the demo: district-year R² median (worst) 0.977 (0.854)
-#: for blend, 0.863 (0.665) for light, 0.806 (0.289) for factories; pooled pixel R² median 0.32 for blend,
-#: 0.09 for light (worst -1.01 against -0.04, the dark-factory region). `light` is used anyway in a month
+#: The method served by default, chosen on the accuracy bench's full bank (benchmarks/grid_methods.py: 8
+#: generated regions and Mumbai's real lights, never the demo): district-year R² median (worst) 0.849 (-1.33)
+#: for blend, 0.819 (0.267) for light, 0.691 (-6.66) for factories; blend best in 5 of 9 regions, second in 2.
+#: Its worst cases are the factory shares' (glare-saturated heavy industry). `light` is used anyway in a month
 #: without factory shares.
 DEFAULT_GRID_METHOD = BLEND
 #: The model whose estimate the grid carries when the estimates do not say which one is selected.
