@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sacnn_dagster.config.limits import Limits
+from sacnn_dagster.config.monitoring import MonitoringSettings
 from sacnn_dagster.config.nightlight_settings import BLACK_MARBLE_URL, EOG_URL, NightlightSettings
 from sacnn_dagster.config.region import RegionConfig, RegionSettings, load_region
 
@@ -184,6 +185,7 @@ s3_endpoint_url: http://minio:9000
 cache_max_gb: null
 checks: {r2_floor: 0.5, estimate_band: [0.3, 3], max_factory_count_change: 1}
 nightlights: {source: eog, layout: notile, max_concurrent_downloads: '3'}
+monitoring: {nightlights_due_days: 30, ui_url: 'https://dagster.example.org'}
 """
     region = load_region(write_region(tmp_path, text))
     values = {name: getattr(region, name) for name in RegionConfig.model_fields}
@@ -204,6 +206,7 @@ nightlights: {source: eog, layout: notile, max_concurrent_downloads: '3'}
         "cache_max_gb": None,
         "checks": Limits(r2_floor=0.5, estimate_band=(0.3, 3.0), max_factory_count_change=1.0),
         "nightlights": NightlightSettings(source="eog", url=EOG_URL, layout="notile", max_concurrent_downloads=3),
+        "monitoring": MonitoringSettings(nightlights_due_days=30, ui_url="https://dagster.example.org"),
     }
     # numbers stay floats wherever they always were: they end up in metadata and JSON outputs
     assert type(region.buffer_m) is float and type(region.urban_threshold) is float
