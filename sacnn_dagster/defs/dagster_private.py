@@ -12,6 +12,7 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 from dagster._core.definitions.events import AssetKeyPartitionKey
 from dagster._core.execution.backfill import BULK_ACTION_TERMINAL_STATUSES, BulkActionStatus, PartitionBackfill
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, BACKFILL_ID_TAG
 from dagster._core.utils import make_new_backfill_id
@@ -44,6 +45,10 @@ WHY = {
         "ties a check's result to the materialization it judges: `AssetCheckEvaluation` takes it, `dagster` "
         "does not export its type"
     ),
+    "AssetCheckExecutionRecordStatus": (
+        "whether a recorded check execution has finished (succeeded or failed): the freshness sensor reads each "
+        "month's latest result from the instance's check history, whose record status type is not exported"
+    ),
     "AssetGraphSubset": _BACKFILL,
     "AssetKeyPartitionKey": _BACKFILL,
     "BULK_ACTION_TERMINAL_STATUSES": _BACKFILL,
@@ -69,6 +74,7 @@ __all__ = [
     "NOT_FINISHED_STATUSES",
     "WHY",
     "AssetCheckEvaluationTargetMaterializationData",
+    "AssetCheckExecutionRecordStatus",
     "AssetGraphSubset",
     "AssetKeyPartitionKey",
     "BulkActionStatus",

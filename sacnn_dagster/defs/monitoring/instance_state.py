@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import dagster as dg
-from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from sacnn_dagster.config.months import month_range
 from sacnn_dagster.config.region import RegionConfig
+from sacnn_dagster.defs.dagster_private import AssetCheckExecutionRecordStatus
 from sacnn_dagster.monitoring.freshness import FRESHNESS_CHECK, SOURCE_OF, Verdict, deadline_days, due_for, judge
 from sacnn_dagster.monitoring.health import AssetHealth, FailedRun, FailingCheck, HealthSummary, missing_months
 
