@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import time
 from pathlib import Path
 
+from sacnn_dagster.config.catalogue import REGIONS_ENV
 from sacnn_dagster.config.months import parse_month
 from sacnn_dagster.defs.code_location import DEFAULT_REGION
 from sacnn_dagster.io.download import AuthenticationError, DownloadError
@@ -16,6 +18,13 @@ from sacnn_dagster.io.local_faults import local_fault
 STORAGE_HELP = (
     "output root: a folder, or s3://bucket/prefix (an S3-compatible endpoint in $SACNN_S3_ENDPOINT_URL, "
     "AWS keys in $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY) (default ./sacnn-output/<region name>/)"
+)
+
+
+REGIONS_HELP = (
+    "a catalogue: a folder whose subfolders are region folders, each run on its own (outputs under "
+    "<storage>/<region name>/, instance at $DAGSTER_HOME/regions/<region name>/; README: Many regions) "
+    "(default: $SACNN_REGIONS when no --region is given)"
 )
 
 
@@ -59,6 +68,24 @@ def _run(region: Path, start: str | None, end: str | None, storage: str | None) 
     if report.evaluation is not None:
         print(f"\n{EVALUATION_HEADING}")
         print(evaluation_table(report.evaluation))
+    return 0 if report.ok else 1
+
+
+def _run_regions(
+    catalogue: Path, only: list[str] | None, start: str | None, end: str | None, storage: str | None
+) -> int:
+    from sacnn_dagster.cli.regions import print_regions_summary, run_regions
+
+    started = time.perf_counter()
+    try:
+        report = run_regions(catalogue, only, start, end, storage)
+    except KeyboardInterrupt:
+        from sacnn_dagster.cli.stopping import exit_status
+
+        print("Stopped; every file written is complete. To carry on, run the same command again", file=sys.stderr)
+        return exit_status()
+    print(f"Done in {time.perf_counter() - started:.0f} s")
+    print_regions_summary(report)
     return 0 if report.ok else 1
 
 
@@ -130,8 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--storage", default=None, help=STORAGE_HELP)
     p.add_argument("--small", action="store_true", help="build the small demo region")
 
-    p = sub.add_parser("run", help="materialize every asset of a region for a range of months")
-    p.add_argument("--region", type=Path, required=True, help="region folder (see README: inputs contract)")
+    p = sub.add_parser("run", help="materialize every asset of a region (or of every region) for a range of months")
+    where = p.add_mutually_exclusive_group()  # one of them, or $SACNN_REGIONS: checked after parsing
+    where.add_argument("--region", type=Path, help="region folder (see README: inputs contract)")
+    where.add_argument("--regions", type=Path, help=REGIONS_HELP)
+    p.add_argument("--only", nargs="+", default=None, metavar="NAME", help="with --regions: only these regions")
     p.add_argument("--start", type=_month, default=None, help="first month YYYY-MM (default: region start)")
     p.add_argument("--end", type=_month, default=None, help="last month YYYY-MM (default: last month)")
     p.add_argument("--storage", default=None, help=STORAGE_HELP)
@@ -150,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
 
     add_status_parser(sub)
     args = parser.parse_args(argv)
+    if args.command in ("run", "status") and args.region is None and args.regions is None:
+        if not os.environ.get(REGIONS_ENV):
+            parser.error(f"{args.command}: one of --region DIR or --regions DIR (or ${REGIONS_ENV}) is required")
+        args.regions = Path(os.environ[REGIONS_ENV])
     if argv is None:  # the console script: SIGTERM stops it as Ctrl-C does (cli/stopping.py)
         from sacnn_dagster.cli.stopping import HARD_STOP_AFTER_S, install
 
@@ -170,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
             return args.handler(args)
         if args.command == "backfill":
             return _backfill(args.region, args.start, args.end, args.storage)
+        if args.regions is not None:
+            return _run_regions(args.regions, args.only, args.start, args.end, args.storage)
+        if args.only:
+            parser.error("--only goes with --regions")
         return _run(args.region, args.start, args.end, args.storage)
     except (FileNotFoundError, ValueError, AuthenticationError) as exc:
         print(f"error: {exc}", file=sys.stderr)

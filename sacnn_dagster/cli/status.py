@@ -1,4 +1,5 @@
-"""`sacnn-dagster status --region DIR`: the region's health from the Dagster instance at $DAGSTER_HOME (default
+"""`sacnn-dagster status --region DIR` (`--regions DIR`: each region of a catalogue, cli/regions.py): the
+region's health from the Dagster instance at $DAGSTER_HOME (default
 ./.dagster_home), for a person, cron or a Kubernetes probe. Per monitored asset the newest month built, the
 months missing and whether the month due is overdue; the checks failing with severity error; the last failed
 run. Exit status 0 when nothing is overdue or failing, 1 otherwise, 2 for a bad region folder."""
@@ -12,6 +13,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from sacnn_dagster.cli.regions import latest_estimate, region_home, region_storage
+from sacnn_dagster.cli.run import ensure_dagster_home
+from sacnn_dagster.config.catalogue import load_catalogue
 from sacnn_dagster.defs.code_location import build_definitions
 from sacnn_dagster.defs.monitoring.freshness import monitored_assets
 from sacnn_dagster.defs.monitoring.instance_state import health_summary
@@ -31,11 +35,23 @@ def add_status_parser(sub) -> None:
         help="the region's health: newest month built, months missing, overdue sources, failing checks, the last "
         "failed run; exit status 1 when anything is overdue or failing",
     )
-    p.add_argument("--region", type=Path, required=True, help="region folder (see README: inputs contract)")
+    where = p.add_mutually_exclusive_group()  # one of them, or $SACNN_REGIONS (cli/main.py)
+    where.add_argument("--region", type=Path, help="region folder (see README: inputs contract)")
+    where.add_argument(
+        "--regions", type=Path, help="a catalogue of region folders: each region's health and latest estimate"
+    )
+    p.add_argument("--only", nargs="+", default=None, metavar="NAME", help="with --regions: only these regions")
+    p.add_argument("--storage", default=None, help="with --regions: the output root the regions were run with")
     p.add_argument(
         "--at", type=_moment, default=None, help="judge the deadlines at this date, YYYY-MM-DD UTC (default: now)"
     )
-    p.set_defaults(handler=lambda args: status(args.region, at=args.at))
+    p.set_defaults(handler=_handle)
+
+
+def _handle(args) -> int:
+    if args.regions is not None:
+        return regions_status(args.regions, args.only, args.storage, at=args.at)
+    return status(args.region, at=args.at)
 
 
 def region_status(
@@ -53,8 +69,31 @@ def region_status(
 
 
 def status(region_dir: Path, at: datetime | None = None) -> int:
-    from sacnn_dagster.cli.run import ensure_dagster_home
-
     home = ensure_dagster_home()
     with dg.DagsterInstance.from_config(str(home)) as instance:
         return region_status(region_dir, instance, at)
+
+
+def regions_status(
+    catalogue_dir: Path,
+    only: list[str] | None = None,
+    storage_root: str | None = None,
+    at: datetime | None = None,
+    echo: Callable[[str], None] = print,
+) -> int:
+    """Per region of the catalogue its health (as `status --region`) and latest estimate; 1 when any region is
+    overdue or failing or any folder is bad."""
+    catalogue = load_catalogue(catalogue_dir, only)
+    home = ensure_dagster_home()
+    worst = 0
+    for name, region in catalogue.regions.items():
+        with dg.DagsterInstance.from_config(str(region_home(home, name))) as instance:
+            worst = max(worst, region_status(region.root, instance, at or datetime.now(UTC), echo=echo))
+        storage = region_storage(storage_root, name)
+        if not storage.startswith("s3://"):
+            echo(f"Latest estimate: {latest_estimate(storage)}")
+        echo("")
+    for bad in catalogue.bad:
+        echo(f"BAD REGION FOLDER {bad.line()}")
+        worst = 1
+    return worst

@@ -1,0 +1,119 @@
+"""`sacnn-dagster run --regions DIR` and `status --regions DIR`: every region of a catalogue (config/catalogue.py),
+each on its own: its own months, its outputs under `<storage>/<region name>/`, its own Dagster instance at
+`$DAGSTER_HOME/regions/<region name>/` (each region's code location has the same asset keys, so one instance
+would mix their months; README "Many regions"). A bad region folder, or a region that fails, is named and the
+others go on; the exit status is 1 when any did."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from sacnn_dagster.cli.regions_outputs import write_regions_outputs
+from sacnn_dagster.cli.run import INSTANCE_YAML, RunReport, ensure_dagster_home, run_region
+from sacnn_dagster.config.catalogue import Catalogue, load_catalogue
+from sacnn_dagster.defs.code_location import default_storage_root
+from sacnn_dagster.io.download import AuthenticationError, DownloadError
+from sacnn_dagster.io.layout import month_file, months_stored
+
+#: Without --storage: the folder that holds the one-region defaults `./sacnn-output/<region name>/`.
+DEFAULT_STORAGE = str(Path(default_storage_root("region")).parent)
+
+
+def region_home(home: Path, name: str) -> Path:
+    """The Dagster instance of one region of a catalogue (created with the same dagster.yaml as `run`'s)."""
+    path = home / "regions" / name
+    path.mkdir(parents=True, exist_ok=True)
+    if not (path / "dagster.yaml").exists():
+        (path / "dagster.yaml").write_text(INSTANCE_YAML)
+    return path
+
+
+def region_storage(storage_root: str | None, name: str) -> str:
+    """`<storage>/<region name>/`; without --storage, the one-region default `./sacnn-output/<region name>/`."""
+    if storage_root is None:
+        return default_storage_root(name)
+    return f"{storage_root.rstrip('/')}/{name}"
+
+
+@dataclass
+class RegionsReport:
+    catalogue: Catalogue
+    reports: dict[str, RunReport] = field(default_factory=dict)
+    #: Regions that stopped before any run (bad input found by the preflight, a source that kept failing).
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[str]:
+        """Every region (or bad folder) that failed, by name."""
+        bad = [b.folder.name for b in self.catalogue.bad]
+        return bad + sorted(self.errors) + [n for n, r in self.reports.items() if not r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def run_regions(
+    catalogue_dir: str | os.PathLike,
+    only: list[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    storage_root: str | None = None,
+    echo: Callable[[str], None] = print,
+) -> RegionsReport:
+    """Run every region of the catalogue (or those in `only`) one after the other, each over its own months
+    (clipped to `start`..`end`)."""
+    catalogue = load_catalogue(catalogue_dir, only)
+    report = RegionsReport(catalogue)
+    home = ensure_dagster_home()
+    for bad in catalogue.bad:
+        echo(f"BAD REGION FOLDER {bad.line()}")
+    for index, (name, region) in enumerate(catalogue.regions.items(), 1):
+        echo(f"[{index}/{len(catalogue.regions)}] region {name} ({region.root.name}/)")
+        with dg.DagsterInstance.from_config(str(region_home(home, name))) as instance:
+            try:
+                report.reports[name] = run_region(
+                    region.root, start, end, region_storage(storage_root, name), instance=instance, echo=echo
+                )
+            except (ValueError, OSError, AuthenticationError, DownloadError) as error:
+                report.errors[name] = str(error)
+                echo(f"  FAILED region {name}: {error}")
+    storages = {name: region_storage(storage_root, name) for name in report.reports}
+    write_regions_outputs(storages, storage_root or DEFAULT_STORAGE, echo)
+    return report
+
+
+def print_regions_summary(report: RegionsReport, echo: Callable[[str], None] = print) -> None:
+    echo(f"Regions: {len(report.catalogue.regions)} in {report.catalogue.root}, {len(report.catalogue.bad)} bad")
+    for name, run in report.reports.items():
+        echo(
+            f"  {name}: {len(run.months_materialized)} month(s) of features, {len(run.months_estimated)} estimated, "
+            f"{len(run.months_without_composite)} without a composite, {len(run.failures)} failure(s)"
+        )
+    for name, error in report.errors.items():
+        echo(f"  {name}: FAILED before any run: {error}")
+    for bad in report.catalogue.bad:
+        echo(f"  {bad.folder.name}/: BAD REGION FOLDER: {bad.reason}")
+    if report.failed:
+        echo(f"FAILED region(s): {', '.join(report.failed)}")
+
+
+def latest_estimate(storage_root: str) -> str:
+    """`YYYY-MM: <value> [<lower>, <upper>] (<model>)` of the newest month with an estimate, from a local
+    storage root; `none` when there is none yet."""
+    root = Path(storage_root)
+    folder = root / "gvio_estimate"
+    keys = [f"gvio_estimate/{p.name}" for p in folder.glob("*.parquet")] if folder.is_dir() else []
+    months = months_stored(keys, "gvio_estimate")
+    if not months:
+        return "none"
+    table = pd.read_parquet(root / month_file("gvio_estimate", months[-1]))
+    selected = table[table["selected"]] if table["selected"].any() else table.head(1)
+    row = selected.iloc[0]
+    return f"{months[-1]}: {row['estimate']:.1f} [{row['lower']:.1f}, {row['upper']:.1f}] ({row['model']})"
