@@ -65,9 +65,14 @@ def composite_month(
 NOT_TAGGED = ("alternatives_not_chosen", "broken_files_passed_over")
 
 
-def build_ntl_composite(partitions: dg.PartitionsDefinition, limits: Limits) -> dg.AssetsDefinition:
+def build_ntl_composite(
+    partitions: dg.PartitionsDefinition, limits: Limits, pool: str | None = None
+) -> dg.AssetsDefinition:
+    """`pool`: the Dagster concurrency pool of the source's host (config/pools.py), None for a local folder."""
+
     @dg.asset(
         group_name="sources",
+        pool=pool,
         kinds={"rasterio"},
         code_version=code_digest(
             "nightlights.composite_reader", "nightlights.eog_names", "nightlights.black_marble_tiles"
