@@ -10,6 +10,8 @@ reference:
 - definitions: building and resolving (`Definitions.validate_loadable`) each region's code location as one
   region's is built today (`build_definitions`, once per region), as a code location per region, or
   `run --regions`, does;
+- sensor tick: each region's nightlight_sensor looking with nothing new (after a first look), against an
+  instance that holds every region's cursors and run keys;
 - one Definitions (candidate A in one code location): the regions' definitions with asset keys prefixed by
   the region name (`AssetsDefinition.with_attributes`), merged into one `Definitions`: whether Dagster accepts
   it, and the first line of its refusal when it does not.
@@ -61,6 +63,25 @@ def load(region: Path) -> None:
     dg.Definitions.validate_loadable(build_definitions(region))
 
 
+def quiet_ticks(regions: list[Path]) -> tuple[float, float]:
+    """Each region's nightlight_sensor: a first look (everything new), then a look with nothing new, timed; the
+    (median, slowest) of the quiet looks. Each region's sensor ticks in its own code location."""
+    from sacnn_dagster.defs.resources import CredentialsResource, RegionResource
+
+    times = []
+    with dg.instance_for_test() as instance:
+        for region in regions:
+            sensor = build_definitions(region).resolve_sensor_def("nightlight_sensor")
+            resources = {"region": RegionResource(path=str(region), credentials=CredentialsResource())}
+            with dg.build_sensor_context(instance=instance, resources=resources) as context:
+                cursor = sensor(context).cursor
+            started = time.perf_counter()
+            with dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
+                assert not sensor(context).run_requests
+            times.append(time.perf_counter() - started)
+    return statistics.median(times), max(times)
+
+
 def one_definitions(catalogue: Path) -> str:
     """Candidate A in one code location: every region's assets, keys prefixed by the region, in one Definitions."""
     per_region = []
@@ -90,8 +111,11 @@ def main() -> None:
         )
         make_demo_region(root / "template", spec)
         build_definitions(root / "template")  # imports warmed up: not counted
-        print("| regions | catalogue read | definitions built and resolved | per region | ratio to 1 region |")
-        print("| --- | --- | --- | --- | --- |")
+        print(
+            "| regions | catalogue read | definitions built and resolved | per region | ratio to 1 region "
+            "| sensor tick, nothing new (median, slowest) |"
+        )
+        print("| --- | --- | --- | --- | --- | --- |")
         reference = None
         for count in args.counts:
             catalogue = make_catalogue(root, count, root / "template")
@@ -100,7 +124,11 @@ def main() -> None:
             built = timed(lambda r=regions: [load(x.root) for x in r], repeats=1 if count > 10 else 3)
             per = built / count
             reference = reference or per
-            print(f"| {count} | {read * 1000:.0f} ms | {built:.2f} s | {per * 1000:.0f} ms | {per / reference:.2f} |")
+            tick, slowest = quiet_ticks([r.root for r in regions])
+            print(
+                f"| {count} | {read * 1000:.0f} ms | {built:.2f} s | {per * 1000:.0f} ms | {per / reference:.2f} "
+                f"| {tick * 1000:.0f} ms, {slowest * 1000:.0f} ms |"
+            )
         merged = one_definitions(make_catalogue(root, 2, root / "template"))
         print(f"\nOne Definitions for 2 regions, keys prefixed: {merged}")
         if args.run:
