@@ -89,6 +89,25 @@ def _run_regions(
     return 0 if report.ok else 1
 
 
+def _backfill_regions(
+    catalogue: Path, only: list[str] | None, start: str | None, end: str | None, storage: str | None
+) -> int:
+    from sacnn_dagster.cli.regions_backfill import backfill_regions
+
+    started = time.perf_counter()
+    try:
+        report = backfill_regions(catalogue, only, start, end, storage)
+    except KeyboardInterrupt:
+        from sacnn_dagster.cli.stopping import exit_status
+
+        print("Stopped: the backfill is canceled and its runs stopped; run the same command again", file=sys.stderr)
+        return exit_status()
+    print(f"Done in {time.perf_counter() - started:.0f} s")
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
 def _stopped(exc: KeyboardInterrupt, region: Path, start: str | None, end: str | None, storage: str | None) -> int:
     """What a stopped `run` tells: which run was marked failed, and the command that carries on."""
     from sacnn_dagster.cli.stopping import Stopped, exit_status
@@ -171,7 +190,10 @@ def main(argv: list[str] | None = None) -> int:
         help="launch a Dagster asset backfill of every asset for a range of months (shown in the UI's backfills "
         "page) and follow it to the end; a dagster-daemon is started for it when none runs",
     )
-    p.add_argument("--region", type=Path, required=True, help="region folder (see README: inputs contract)")
+    where = p.add_mutually_exclusive_group()  # one of them, or $SACNN_REGIONS: checked after parsing
+    where.add_argument("--region", type=Path, help="region folder (see README: inputs contract)")
+    where.add_argument("--regions", type=Path, help=REGIONS_HELP)
+    p.add_argument("--only", nargs="+", default=None, metavar="NAME", help="with --regions: only these regions")
     p.add_argument("--start", type=_month, default=None, help="first month YYYY-MM (default: region start)")
     p.add_argument("--end", type=_month, default=None, help="last month YYYY-MM (default: last month)")
     p.add_argument("--storage", default=None, help=STORAGE_HELP)
@@ -180,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add_status_parser(sub)
     args = parser.parse_args(argv)
-    if args.command in ("run", "status") and args.region is None and args.regions is None:
+    if args.command in ("run", "backfill", "status") and args.region is None and args.regions is None:
         if not os.environ.get(REGIONS_ENV):
             parser.error(f"{args.command}: one of --region DIR or --regions DIR (or ${REGIONS_ENV}) is required")
         args.regions = Path(os.environ[REGIONS_ENV])
@@ -202,12 +224,14 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args.region, None, None, args.storage)
         if args.command == "status":
             return args.handler(args)
+        if args.command in ("run", "backfill") and args.regions is None and args.only:
+            parser.error("--only goes with --regions")
+        if args.command == "backfill" and args.regions is not None:
+            return _backfill_regions(args.regions, args.only, args.start, args.end, args.storage)
         if args.command == "backfill":
             return _backfill(args.region, args.start, args.end, args.storage)
         if args.regions is not None:
             return _run_regions(args.regions, args.only, args.start, args.end, args.storage)
-        if args.only:
-            parser.error("--only goes with --regions")
         return _run(args.region, args.start, args.end, args.storage)
     except (FileNotFoundError, ValueError, AuthenticationError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from sacnn_dagster.cli.regions_outputs import write_regions_outputs
 from sacnn_dagster.cli.run import INSTANCE_YAML, RunReport, ensure_dagster_home, run_region
-from sacnn_dagster.config.catalogue import Catalogue, load_catalogue
+from sacnn_dagster.config.catalogue import Catalogue, load_catalogue, outside_range
 from sacnn_dagster.defs.code_location import default_storage_root
 from sacnn_dagster.io.download import AuthenticationError, DownloadError
 from sacnn_dagster.io.layout import month_file, months_stored
@@ -47,6 +47,8 @@ class RegionsReport:
     reports: dict[str, RunReport] = field(default_factory=dict)
     #: Regions that stopped before any run (bad input found by the preflight, a source that kept failing).
     errors: dict[str, str] = field(default_factory=dict)
+    #: Regions none of whose months lie in the range asked for.
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[str]:
@@ -76,6 +78,10 @@ def run_regions(
         echo(f"BAD REGION FOLDER {bad.line()}")
     for index, (name, region) in enumerate(catalogue.regions.items(), 1):
         echo(f"[{index}/{len(catalogue.regions)}] region {name} ({region.root.name}/)")
+        if outside_range(region, start, end):
+            report.skipped.append(name)
+            echo(f"  skipped: its months ({region.start}..{region.end or 'on'}) are outside {start or ''}..{end or ''}")
+            continue
         with dg.DagsterInstance.from_config(str(region_home(home, name))) as instance:
             try:
                 report.reports[name] = run_region(
@@ -98,6 +104,8 @@ def print_regions_summary(report: RegionsReport, echo: Callable[[str], None] = p
         )
     for name, error in report.errors.items():
         echo(f"  {name}: FAILED before any run: {error}")
+    for name in report.skipped:
+        echo(f"  {name}: skipped, no month in the range")
     for bad in report.catalogue.bad:
         echo(f"  {bad.folder.name}/: BAD REGION FOLDER: {bad.reason}")
     if report.failed:

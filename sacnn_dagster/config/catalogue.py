@@ -78,3 +78,9 @@ def _named(folder: Path, only: list[str]) -> bool:
         return load_region(folder).name in only
     except (OSError, ValueError):
         return False
+
+
+def outside_range(region: RegionConfig, start: str | None, end: str | None) -> bool:
+    """Whether none of the region's months (its `start`, to its `end` or on) lies in `start`..`end`: such a
+    region is skipped by `run --regions --start/--end`, not failed (regions start and end at different months)."""
+    return bool((end and end < region.start) or (start and region.end and start > region.end))

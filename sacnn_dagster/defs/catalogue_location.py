@@ -21,14 +21,16 @@ CATALOGUE_ASSET = "region_catalogue"
 
 
 def catalogue_region(catalogue_dir: str, chosen: str | None, storage: str | None) -> tuple[Path, str, Catalogue]:
-    """(the region folder, its storage root, the catalogue) of the region `chosen` (its name or folder name); a
+    """(the region folder, its storage root, the catalogue) of the region `chosen` (its name, folder name or path); a
     `ValueError` naming the regions there (and the bad folders, with their reasons) when none is chosen or
     found."""
     catalogue = load_catalogue(catalogue_dir)
     for bad in catalogue.bad:
         log.warning("bad region folder in %s: %s", catalogue_dir, bad.line())
     by_folder = {region.root.name: name for name, region in catalogue.regions.items()}
+    by_path = {str(region.root.resolve()): name for name, region in catalogue.regions.items()}
     name = chosen if chosen in catalogue.regions else by_folder.get(chosen or "")
+    name = name or (by_path.get(str(Path(chosen).resolve())) if chosen else None)
     if name is None:
         bad = "".join(f"; bad folder {b.line()}" for b in catalogue.bad)
         raise ValueError(

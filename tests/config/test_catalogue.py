@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from sacnn_dagster.config.catalogue import load_catalogue
+from sacnn_dagster.config.catalogue import load_catalogue, outside_range
 
 
 @pytest.fixture
@@ -41,3 +41,10 @@ def test_only_by_region_or_folder_name_and_an_unknown_name_is_an_error(catalogue
         load_catalogue(catalogue, only=["nowhere"])
     with pytest.raises(FileNotFoundError):
         load_catalogue(catalogue / "missing")
+
+
+def test_a_region_outside_the_range_asked_for(catalogue):
+    region = load_catalogue(catalogue).regions["demo-city-small"]  # 2019-07..2021-12
+    assert outside_range(region, "2022-01", None) and outside_range(region, None, "2019-06")
+    assert not outside_range(region, "2021-12", None) and not outside_range(region, None, None)
+    assert not outside_range(region.model_copy(update={"end": None}), "2030-01", None)  # ongoing

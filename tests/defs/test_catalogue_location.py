@@ -23,6 +23,7 @@ def test_a_region_of_the_catalogue_by_name_or_folder(catalogue):
     region, storage, _ = catalogue_region(str(catalogue), "small", "s3://b/p/")
     assert (region, storage) == (catalogue / "small", "s3://b/p/demo-city-small")
     assert catalogue_region(str(catalogue), "demo-city-small", None)[1] == "sacnn-output/demo-city-small"
+    assert catalogue_region(str(catalogue), str(catalogue / "small"), None)[0] == catalogue / "small"  # a path
     with pytest.raises(ValueError, match=r"one of its regions \(demo-city-small\); bad folder broken: .*region.yaml"):
         catalogue_region(str(catalogue), None, None)
 

@@ -69,7 +69,8 @@ class DaemonForInstance:
     def __init__(self, instance: dg.DagsterInstance, region_dir: Path, storage_root: str, echo: Callable[[str], None]):
         self.instance = instance
         self.env = {
-            **os.environ,
+            # $SACNN_REGIONS (the default of --regions) would make the daemon's code location a catalogue's
+            **{key: value for key, value in os.environ.items() if key != "SACNN_REGIONS"},
             "DAGSTER_HOME": instance.root_directory,
             "SACNN_REGION": str(region_dir),
             "SACNN_STORAGE": storage_root,
