@@ -71,22 +71,31 @@ def _run(region: Path, start: str | None, end: str | None, storage: str | None) 
     return 0 if report.ok else 1
 
 
+def _over_catalogue(command, stopped: str, summarize) -> int:
+    """Run `command` over a catalogue (it returns a CatalogueReport), then `summarize` its report."""
+    started = time.perf_counter()
+    try:
+        report = command()
+    except KeyboardInterrupt:
+        from sacnn_dagster.cli.stopping import exit_status
+
+        print(stopped, file=sys.stderr)
+        return exit_status()
+    print(f"Done in {time.perf_counter() - started:.0f} s")
+    summarize(report)
+    return 0 if report.ok else 1
+
+
 def _run_regions(
     catalogue: Path, only: list[str] | None, start: str | None, end: str | None, storage: str | None
 ) -> int:
     from sacnn_dagster.cli.regions import print_regions_summary, run_regions
 
-    started = time.perf_counter()
-    try:
-        report = run_regions(catalogue, only, start, end, storage)
-    except KeyboardInterrupt:
-        from sacnn_dagster.cli.stopping import exit_status
-
-        print("Stopped; every file written is complete. To carry on, run the same command again", file=sys.stderr)
-        return exit_status()
-    print(f"Done in {time.perf_counter() - started:.0f} s")
-    print_regions_summary(report)
-    return 0 if report.ok else 1
+    return _over_catalogue(
+        lambda: run_regions(catalogue, only, start, end, storage),
+        "Stopped; every file written is complete. To carry on, run the same command again",
+        print_regions_summary,
+    )
 
 
 def _backfill_regions(
@@ -94,18 +103,11 @@ def _backfill_regions(
 ) -> int:
     from sacnn_dagster.cli.regions_backfill import backfill_regions
 
-    started = time.perf_counter()
-    try:
-        report = backfill_regions(catalogue, only, start, end, storage)
-    except KeyboardInterrupt:
-        from sacnn_dagster.cli.stopping import exit_status
-
-        print("Stopped: the backfill is canceled and its runs stopped; run the same command again", file=sys.stderr)
-        return exit_status()
-    print(f"Done in {time.perf_counter() - started:.0f} s")
-    for line in report.lines():
-        print(line)
-    return 0 if report.ok else 1
+    return _over_catalogue(
+        lambda: backfill_regions(catalogue, only, start, end, storage),
+        "Stopped: the backfill is canceled and its runs stopped; run the same command again",
+        lambda report: print("\n".join(report.lines())),
+    )
 
 
 def _stopped(exc: KeyboardInterrupt, region: Path, start: str | None, end: str | None, storage: str | None) -> int:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
+from sacnn_dagster.cli.catalogue_report import CatalogueReport
 from sacnn_dagster.cli.regions_outputs import write_regions_outputs
-from sacnn_dagster.cli.run import INSTANCE_YAML, RunReport, ensure_dagster_home, run_region
-from sacnn_dagster.config.catalogue import Catalogue, load_catalogue, outside_range
+from sacnn_dagster.cli.run import INSTANCE_YAML, ensure_dagster_home, run_region
+from sacnn_dagster.config.catalogue import load_catalogue, outside_range
 from sacnn_dagster.defs.code_location import default_storage_root
 from sacnn_dagster.io.download import AuthenticationError, DownloadError
 from sacnn_dagster.io.layout import month_file, months_stored
@@ -41,24 +41,8 @@ def region_storage(storage_root: str | None, name: str) -> str:
     return f"{storage_root.rstrip('/')}/{name}"
 
 
-@dataclass
-class RegionsReport:
-    catalogue: Catalogue
-    reports: dict[str, RunReport] = field(default_factory=dict)
-    #: Regions that stopped before any run (bad input found by the preflight, a source that kept failing).
-    errors: dict[str, str] = field(default_factory=dict)
-    #: Regions none of whose months lie in the range asked for.
-    skipped: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[str]:
-        """Every region (or bad folder) that failed, by name."""
-        bad = [b.folder.name for b in self.catalogue.bad]
-        return bad + sorted(self.errors) + [n for n, r in self.reports.items() if not r.ok]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
+class RegionsReport(CatalogueReport):
+    """`run --regions`: each region's RunReport."""
 
 
 def run_regions(

@@ -6,34 +6,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import dagster as dg
 
-from sacnn_dagster.cli.backfill import BackfillReport, DaemonStopped, backfill_region
+from sacnn_dagster.cli.backfill import DaemonStopped, backfill_region
+from sacnn_dagster.cli.catalogue_report import CatalogueReport
 from sacnn_dagster.cli.regions import region_home, region_storage
 from sacnn_dagster.cli.run import ensure_dagster_home
-from sacnn_dagster.config.catalogue import Catalogue, load_catalogue, outside_range
+from sacnn_dagster.config.catalogue import load_catalogue, outside_range
 from sacnn_dagster.io.download import AuthenticationError, DownloadError
 
 
-@dataclass
-class RegionsBackfillReport:
-    catalogue: Catalogue
-    reports: dict[str, BackfillReport] = field(default_factory=dict)
-    #: Regions that stopped before or outside their backfills (bad input, a daemon that stopped).
-    errors: dict[str, str] = field(default_factory=dict)
-    #: Regions none of whose months lie in the range asked for.
-    skipped: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[str]:
-        bad = [b.folder.name for b in self.catalogue.bad]
-        return bad + sorted(self.errors) + [n for n, r in self.reports.items() if not r.ok]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
+class RegionsBackfillReport(CatalogueReport):
+    """`backfill --regions`: each region's BackfillReport."""
 
     def lines(self) -> list[str]:
         out = [f"Regions: {len(self.catalogue.regions)} in {self.catalogue.root}, {len(self.catalogue.bad)} bad"]
