@@ -15,7 +15,7 @@ import pandas as pd
 
 from sacnn_dagster.cli.catalogue_report import CatalogueReport
 from sacnn_dagster.cli.regions_outputs import write_regions_outputs
-from sacnn_dagster.cli.run import INSTANCE_YAML, ensure_dagster_home, run_region
+from sacnn_dagster.cli.run import INSTANCE_YAML, RunReport, ensure_dagster_home, run_region
 from sacnn_dagster.config.catalogue import load_catalogue, outside_range
 from sacnn_dagster.defs.code_location import default_storage_root
 from sacnn_dagster.io.download import AuthenticationError, DownloadError
@@ -41,6 +41,41 @@ def region_storage(storage_root: str | None, name: str) -> str:
     return f"{storage_root.rstrip('/')}/{name}"
 
 
+#: What stops one region without stopping the others: bad input found before its first run, a source that kept
+#: failing, a machine that cannot write its outputs.
+REGION_FAILURES = (ValueError, OSError, AuthenticationError, DownloadError)
+
+
+def over_regions(
+    report: CatalogueReport,
+    start: str | None,
+    end: str | None,
+    storage_root: str | None,
+    echo: Callable[[str], None],
+    run_one: Callable[[Path, str, dg.DagsterInstance], object],
+    failures: tuple[type[BaseException], ...],
+) -> None:
+    """`run_one(region folder, its storage root, its instance)` for every region of `report`'s catalogue with a
+    month in `start`..`end`, one after the other, each in its own instance; its result into `report.reports`,
+    `failures` into `report.errors`, the regions outside the range into `report.skipped`."""
+    catalogue = report.catalogue
+    home = ensure_dagster_home()
+    for bad in catalogue.bad:
+        echo(f"BAD REGION FOLDER {bad.line()}")
+    for index, (name, region) in enumerate(catalogue.regions.items(), 1):
+        echo(f"[{index}/{len(catalogue.regions)}] region {name} ({region.root.name}/)")
+        if outside_range(region, start, end):
+            report.skipped.append(name)
+            echo(f"  skipped: its months ({region.start}..{region.end or 'on'}) are outside {start or ''}..{end or ''}")
+            continue
+        with dg.DagsterInstance.from_config(str(region_home(home, name))) as instance:
+            try:
+                report.reports[name] = run_one(region.root, region_storage(storage_root, name), instance)
+            except failures as error:
+                report.errors[name] = str(error)
+                echo(f"  FAILED region {name}: {error}")
+
+
 class RegionsReport(CatalogueReport):
     """`run --regions`: each region's RunReport."""
 
@@ -55,25 +90,12 @@ def run_regions(
 ) -> RegionsReport:
     """Run every region of the catalogue (or those in `only`) one after the other, each over its own months
     (clipped to `start`..`end`)."""
-    catalogue = load_catalogue(catalogue_dir, only)
-    report = RegionsReport(catalogue)
-    home = ensure_dagster_home()
-    for bad in catalogue.bad:
-        echo(f"BAD REGION FOLDER {bad.line()}")
-    for index, (name, region) in enumerate(catalogue.regions.items(), 1):
-        echo(f"[{index}/{len(catalogue.regions)}] region {name} ({region.root.name}/)")
-        if outside_range(region, start, end):
-            report.skipped.append(name)
-            echo(f"  skipped: its months ({region.start}..{region.end or 'on'}) are outside {start or ''}..{end or ''}")
-            continue
-        with dg.DagsterInstance.from_config(str(region_home(home, name))) as instance:
-            try:
-                report.reports[name] = run_region(
-                    region.root, start, end, region_storage(storage_root, name), instance=instance, echo=echo
-                )
-            except (ValueError, OSError, AuthenticationError, DownloadError) as error:
-                report.errors[name] = str(error)
-                echo(f"  FAILED region {name}: {error}")
+    report = RegionsReport(load_catalogue(catalogue_dir, only))
+
+    def run_one(root: Path, storage: str, instance: dg.DagsterInstance) -> RunReport:
+        return run_region(root, start, end, storage, instance=instance, echo=echo)
+
+    over_regions(report, start, end, storage_root, echo, run_one, REGION_FAILURES)
     storages = {name: region_storage(storage_root, name) for name in report.reports}
     write_regions_outputs(storages, storage_root or DEFAULT_STORAGE, echo)
     return report

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import dagster as dg
 
-from sacnn_dagster.cli.backfill import DaemonStopped, backfill_region
+from sacnn_dagster.cli.backfill import BackfillReport, DaemonStopped, backfill_region
 from sacnn_dagster.cli.catalogue_report import CatalogueReport
-from sacnn_dagster.cli.regions import region_home, region_storage
-from sacnn_dagster.cli.run import ensure_dagster_home
-from sacnn_dagster.config.catalogue import load_catalogue, outside_range
-from sacnn_dagster.io.download import AuthenticationError, DownloadError
+from sacnn_dagster.cli.regions import REGION_FAILURES, over_regions
+from sacnn_dagster.config.catalogue import load_catalogue
 
 
 class RegionsBackfillReport(CatalogueReport):
@@ -46,23 +45,10 @@ def backfill_regions(
     storage_root: str | None = None,
     echo: Callable[[str], None] = print,
 ) -> RegionsBackfillReport:
-    catalogue = load_catalogue(catalogue_dir, only)
-    report = RegionsBackfillReport(catalogue)
-    home = ensure_dagster_home()
-    for bad in catalogue.bad:
-        echo(f"BAD REGION FOLDER {bad.line()}")
-    for index, (name, region) in enumerate(catalogue.regions.items(), 1):
-        echo(f"[{index}/{len(catalogue.regions)}] region {name} ({region.root.name}/)")
-        if outside_range(region, start, end):
-            report.skipped.append(name)
-            echo(f"  skipped: its months ({region.start}..{region.end or 'on'}) are outside {start or ''}..{end or ''}")
-            continue
-        with dg.DagsterInstance.from_config(str(region_home(home, name))) as instance:
-            try:
-                report.reports[name] = backfill_region(
-                    region.root, start, end, region_storage(storage_root, name), echo=echo, instance=instance
-                )
-            except (ValueError, OSError, AuthenticationError, DownloadError, DaemonStopped) as error:
-                report.errors[name] = str(error)
-                echo(f"  FAILED region {name}: {error}")
+    report = RegionsBackfillReport(load_catalogue(catalogue_dir, only))
+
+    def backfill_one(root: Path, storage: str, instance: dg.DagsterInstance) -> BackfillReport:
+        return backfill_region(root, start, end, storage, echo=echo, instance=instance)
+
+    over_regions(report, start, end, storage_root, echo, backfill_one, (*REGION_FAILURES, DaemonStopped))
     return report
