@@ -32,3 +32,14 @@ def where(file: str | PathLike, line: int | None = None, column: int | None = No
         if column is not None:
             text += f", column {column}"
     return text
+
+
+def utf8_text(raw: bytes, file: str | PathLike, what: str = "") -> str:
+    """`raw` decoded as UTF-8 (a byte-order mark dropped), or BadInput at the line and column of the first
+    byte that is not; `what` says which text, e.g. " (GeoJSON is UTF-8)"."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise BadInput(f"not UTF-8 text{what}", file, line, column) from None

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sacnn_dagster.config.bad_input import BadInput
+from sacnn_dagster.config.bad_input import BadInput, utf8_text
 
 GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
 #: (path, size, modification time) -> checked: a code server loads the region several times; a land-use layer
@@ -38,12 +38,7 @@ def check_geojson(path: Path) -> None:
 
 def parse_geojson(raw: bytes, path: str | Path) -> Any:
     """The JSON in `raw`, or `BadInput` naming `path`, the line and the column of the first fault."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise BadInput("not UTF-8 text (GeoJSON is UTF-8)", path, line, column) from None
+    text = utf8_text(raw, path, " (GeoJSON is UTF-8)")
     try:
         return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:

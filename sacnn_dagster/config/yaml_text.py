@@ -8,18 +8,12 @@ from typing import Any
 
 import yaml
 
-from sacnn_dagster.config.bad_input import BadInput
+from sacnn_dagster.config.bad_input import BadInput, utf8_text
 
 
 def read_yaml(path: Path) -> Any:
     """The document in `path` (None for an empty file)."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise BadInput("not UTF-8 text", path, line, column) from None
+    text = utf8_text(path.read_bytes(), path)
     try:
         return yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
