@@ -68,8 +68,10 @@ class NightlightSource(ABC):
         return None
 
     def use_listing(self, relative_paths: list[str]) -> None:
-        """Take `relative_paths` (below `local_folder()`) as the folder's listing instead of listing it."""
-        raise NotImplementedError(f"{type(self).__name__} is not listed from a local folder")
+        """Take `relative_paths` (below `local_folder()`) as the folder's listing instead of listing it. Only a
+        source whose `local_folder()` is a folder takes one (those override this); for any other it is a
+        caller's mistake."""
+        raise TypeError(f"{type(self).__name__} is not listed from a local folder: it takes no listing")
 
     def forget_listings(self, settled_before: str | None = None) -> None:  # noqa: B027 (a no-op by default)
         """Forget what was listed, so that the next `available_months` asks the source again: everything
