@@ -22,7 +22,8 @@ STORAGE_HELP = (
 
 
 REGIONS_HELP = (
-    "a catalogue: a folder whose subfolders are region folders, each run on its own (outputs under "
+    "a catalogue: a folder (or s3://bucket/prefix, mirrored under the cache) whose subfolders are region folders, "
+    "each run on its own (outputs under "
     "<storage>/<region name>/, instance at $DAGSTER_HOME/regions/<region name>/; README: Many regions) "
     "(default: $SACNN_REGIONS when no --region is given)"
 )
@@ -87,7 +88,7 @@ def _over_catalogue(command, stopped: str, summarize) -> int:
 
 
 def _run_regions(
-    catalogue: Path, only: list[str] | None, start: str | None, end: str | None, storage: str | None
+    catalogue: str, only: list[str] | None, start: str | None, end: str | None, storage: str | None
 ) -> int:
     from sacnn_dagster.cli.regions import print_regions_summary, run_regions
 
@@ -99,7 +100,7 @@ def _run_regions(
 
 
 def _backfill_regions(
-    catalogue: Path, only: list[str] | None, start: str | None, end: str | None, storage: str | None
+    catalogue: str, only: list[str] | None, start: str | None, end: str | None, storage: str | None
 ) -> int:
     from sacnn_dagster.cli.regions_backfill import backfill_regions
 
@@ -181,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("run", help="materialize every asset of a region (or of every region) for a range of months")
     where = p.add_mutually_exclusive_group()  # one of them, or $SACNN_REGIONS: checked after parsing
     where.add_argument("--region", type=Path, help="region folder (see README: inputs contract)")
-    where.add_argument("--regions", type=Path, help=REGIONS_HELP)
+    where.add_argument("--regions", help=REGIONS_HELP)  # a str: s3:// keeps its //
     p.add_argument("--only", nargs="+", default=None, metavar="NAME", help="with --regions: only these regions")
     p.add_argument("--start", type=_month, default=None, help="first month YYYY-MM (default: region start)")
     p.add_argument("--end", type=_month, default=None, help="last month YYYY-MM (default: last month)")
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     where = p.add_mutually_exclusive_group()  # one of them, or $SACNN_REGIONS: checked after parsing
     where.add_argument("--region", type=Path, help="region folder (see README: inputs contract)")
-    where.add_argument("--regions", type=Path, help=REGIONS_HELP)
+    where.add_argument("--regions", help=REGIONS_HELP)  # a str: s3:// keeps its //
     p.add_argument("--only", nargs="+", default=None, metavar="NAME", help="with --regions: only these regions")
     p.add_argument("--start", type=_month, default=None, help="first month YYYY-MM (default: region start)")
     p.add_argument("--end", type=_month, default=None, help="last month YYYY-MM (default: last month)")
@@ -207,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("run", "backfill", "status") and args.region is None and args.regions is None:
         if not os.environ.get(REGIONS_ENV):
             parser.error(f"{args.command}: one of --region DIR or --regions DIR (or ${REGIONS_ENV}) is required")
-        args.regions = Path(os.environ[REGIONS_ENV])
+        args.regions = os.environ[REGIONS_ENV]
     if argv is None:  # the console script: SIGTERM stops it as Ctrl-C does (cli/stopping.py)
         from sacnn_dagster.cli.stopping import HARD_STOP_AFTER_S, install
 

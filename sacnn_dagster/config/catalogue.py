@@ -26,10 +26,16 @@ class BadRegion:
 
 @dataclass
 class Catalogue:
+    #: The local folder read (for an s3:// catalogue, its mirror: io/s3_catalogue.py).
     root: Path
     #: The usable regions by name (region.yaml's `name`), in folder order.
     regions: dict[str, RegionConfig] = field(default_factory=dict)
     bad: list[BadRegion] = field(default_factory=list)
+    #: The catalogue as the user named it (the s3:// URL of a mirrored one), for messages; `root` when not given.
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        self.source = self.source or str(self.root)
 
     @property
     def names(self) -> list[str]:
@@ -40,14 +46,15 @@ def _reason(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-def load_catalogue(root: str | Path, only: list[str] | None = None) -> Catalogue:
+def load_catalogue(root: str | Path, only: list[str] | None = None, source: str | None = None) -> Catalogue:
     """The regions under `root` (each subfolder with anything in it; hidden folders skipped). `only` keeps the
     regions named (by region name or folder name); a name that matches none is a `ValueError`. Two folders with
-    the same region name: the second is reported bad (their outputs would share `<storage>/<name>/`)."""
+    the same region name: the second is reported bad (their outputs would share `<storage>/<name>/`). `source`:
+    what the messages call the catalogue when `root` is a copy of it (the s3:// URL of a mirror)."""
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"regions folder {root} does not exist")
-    catalogue = Catalogue(root=root)
+        raise FileNotFoundError(f"regions folder {source or root} does not exist")
+    catalogue = Catalogue(root=root, source=source or str(root))
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     for folder in folders:
         if only and folder.name not in only and not _named(folder, only):
@@ -67,7 +74,7 @@ def load_catalogue(root: str | Path, only: list[str] | None = None) -> Catalogue
         known |= {b.folder.name for b in catalogue.bad}
         unknown = [name for name in only if name not in known]
         if unknown:
-            raise ValueError(f"--only {', '.join(unknown)}: no such region in {root}")
+            raise ValueError(f"--only {', '.join(unknown)}: no such region in {catalogue.source}")
     return catalogue
 
 

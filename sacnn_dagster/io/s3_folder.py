@@ -13,6 +13,7 @@ their own metadata file and file names, and have no size bound shared with the H
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,15 @@ from sacnn_dagster.io.atomic import atomic_path
 from sacnn_dagster.io.cache import CacheSettings, default_cache_folder, evict, hit
 from sacnn_dagster.io.credentials import ENV_VARS, Credentials, redact
 from sacnn_dagster.io.input_folder import InputFolder
+
+#: Environment variables naming the S3-compatible endpoint (MinIO, moto, ...) of an s3:// output root or
+#: catalogue, in order of precedence; neither set means AWS itself.
+ENDPOINT_ENV_VARS = ("SACNN_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL")
+
+
+def endpoint_url_from_environment() -> str | None:
+    """The S3 endpoint for outputs and catalogues: the first of `ENDPOINT_ENV_VARS` that is set."""
+    return next((os.environ[v] for v in ENDPOINT_ENV_VARS if os.environ.get(v)), None)
 
 
 def split_s3_url(url: str) -> tuple[str, str]:

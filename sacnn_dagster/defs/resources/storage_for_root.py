@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sacnn_dagster.defs.resources.credentials import CredentialsResource
 from sacnn_dagster.defs.resources.local_storage import LocalOutputStorage
 from sacnn_dagster.defs.resources.s3_storage import S3OutputStorage
 from sacnn_dagster.defs.resources.storage import OutputStorage
-from sacnn_dagster.io.s3_folder import split_s3_url
 
-#: Environment variables naming the S3-compatible endpoint (MinIO, moto, ...) of an s3:// output root, in
-#: order of precedence; neither set means AWS itself.
-ENDPOINT_ENV_VARS = ("SACNN_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL")
+# The endpoint is read in io (an s3:// catalogue needs it too); imported from here by the code location and tests.
+from sacnn_dagster.io.s3_folder import ENDPOINT_ENV_VARS, endpoint_url_from_environment, split_s3_url
 
-
-def endpoint_url_from_environment() -> str | None:
-    """The S3 endpoint for outputs: the first of `ENDPOINT_ENV_VARS` that is set."""
-    return next((os.environ[v] for v in ENDPOINT_ENV_VARS if os.environ.get(v)), None)
+__all__ = ["ENDPOINT_ENV_VARS", "endpoint_url_from_environment", "output_storage"]
 
 
 def output_storage(
