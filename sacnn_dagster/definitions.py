@@ -1,17 +1,23 @@
-"""The Dagster code location: the region named by SACNN_REGION (default ./demo-region), outputs under
-SACNN_STORAGE (a folder or s3://bucket/prefix; default ./sacnn-output/<region name>/). With SACNN_REGIONS (a
-catalogue of region folders), SACNN_REGION names one of its regions, the outputs go under
-<SACNN_STORAGE or ./sacnn-output>/<region name>/ as `sacnn-dagster run --regions` writes them, and the asset
-region_catalogue shows the catalogue's regions and its bad folders."""
+"""The Dagster code location.
+
+- One region: the region folder in $SACNN_REGION (default ./demo-region), its outputs under $SACNN_STORAGE (a
+  folder or s3://bucket/prefix; default ./sacnn-output/<region name>/).
+- A catalogue: $SACNN_REGIONS names a folder (or s3://bucket/prefix) of region folders; every region is served,
+  each as a repository of its own with its assets under `<region name>/` and its outputs under
+  <SACNN_STORAGE or ./sacnn-output>/<region name>/, beside the repository `catalogue` (region_catalogue,
+  gvio_regions). $SACNN_REGION (names, comma-separated) then serves those regions of the catalogue only."""
 
 import os
 
-from sacnn_dagster.defs.catalogue_location import catalogue_location
+from sacnn_dagster.defs.catalogue.location import catalogue_repositories, repository_name
 from sacnn_dagster.defs.code_location import DEFAULT_REGION, build_definitions
 
 if os.environ.get("SACNN_REGIONS"):
-    defs = catalogue_location(
-        os.environ["SACNN_REGIONS"], os.environ.get("SACNN_REGION"), os.environ.get("SACNN_STORAGE") or None
-    )
+    only = [name.strip() for name in os.environ.get("SACNN_REGION", "").split(",") if name.strip()]
+    # Dagster loads every repository it finds at module scope into the code location.
+    for _repository in catalogue_repositories(
+        os.environ["SACNN_REGIONS"], os.environ.get("SACNN_STORAGE") or None, only or None
+    ):
+        globals()[f"repository_{repository_name(_repository.name)}"] = _repository
 else:
     defs = build_definitions(os.environ.get("SACNN_REGION", DEFAULT_REGION), os.environ.get("SACNN_STORAGE") or None)

@@ -15,10 +15,12 @@ import dagster as dg
 import pytest
 from dagster._core.test_utils import create_run_for_test
 
+from sacnn_dagster.config.region import load_region
 from sacnn_dagster.defs.automation.run_tags import REASON_TAG, THEN_TAG
 from sacnn_dagster.defs.automation.settings import AUTOMATION_ENV, default_status
 from sacnn_dagster.defs.code_location import build_definitions
 from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from sacnn_dagster.defs.jobs import REGION_TAG
 from sacnn_dagster.defs.resources import CredentialsResource, RegionResource
 from sacnn_dagster.io.input_folder import LocalFolder
 from sacnn_dagster.versioning.source_scan import FolderIndex, MonthVersionWatcher, VersionCursor, run_key
@@ -237,13 +239,14 @@ def test_nightlight_sensor_leaves_months_in_progress_for_later(region, instance,
     defs = build_definitions(region, str(tmp_path / "out"))
     versions = RegionResource(path=str(region), credentials=CredentialsResource()).nightlights.available_months()
     report_built(instance, "ntl_composite", list(versions), lambda m: {"version": versions[m]})
-    create_run_for_test(
-        instance,
-        job_name="monthly_features",
-        status=dg.DagsterRunStatus.STARTED,
-        tags={ASSET_PARTITION_RANGE_START_TAG: "2021-01", ASSET_PARTITION_RANGE_END_TAG: "2021-03"},
-    )
+    months = {ASSET_PARTITION_RANGE_START_TAG: "2021-01", ASSET_PARTITION_RANGE_END_TAG: "2021-03"}
     reprocess(region, "2021-02")
+    started = dg.DagsterRunStatus.STARTED
+    other = {**months, REGION_TAG: "another-region-of-the-catalogue"}  # a catalogue's regions share the instance
+    create_run_for_test(instance, job_name="monthly_features", status=started, tags=other)
+    assert evaluate(defs, "nightlight_sensor", instance, region).run_requests  # another region's months
+    own = {**months, REGION_TAG: load_region(region).name}
+    create_run_for_test(instance, job_name="monthly_features", status=started, tags=own)
     waiting = evaluate(defs, "nightlight_sensor", instance, region)
     assert not waiting.run_requests and "wait for a run in progress" in waiting.skip_reason.skip_message
     assert VersionCursor.decode(waiting.cursor).changed(

@@ -7,6 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from sacnn_dagster.config.months import month_range
+from sacnn_dagster.defs.jobs import FEATURES_JOB
 from sacnn_dagster.evaluation.metrics import TIME_HOLDOUT
 from sacnn_dagster.io.layout import STATISTICS_FILE
 from sacnn_dagster.models.suite import MIN_TRAINING_LABELS as MIN_LABELS
@@ -32,7 +33,7 @@ def too_few_labels_hint(defs: dg.Definitions, end: str) -> str:
     `end` hold too few, the first range) that holds enough published values whose months all have a
     composite for the model and its evaluation (which holds the last `TIME_HOLDOUT` out), or, when the
     region has fewer, for the model."""
-    partitions = set(defs.resolve_assets_def("ntl_composite").partitions_def.get_partition_keys())
+    partitions = set(defs.resolve_job_def(FEATURES_JOB).partitions_def.get_partition_keys())
     available = partitions & set(defs.resources["region"].nightlights.available_months())
     labelled = sorted(
         (row.first_month, row.last_month)

@@ -23,8 +23,8 @@ STORAGE_HELP = (
 
 REGIONS_HELP = (
     "a catalogue: a folder (or s3://bucket/prefix, mirrored under the cache) whose subfolders are region folders, "
-    "each run on its own (outputs under "
-    "<storage>/<region name>/, instance at $DAGSTER_HOME/regions/<region name>/; README: Many regions) "
+    "each run on its own (outputs under <storage>/<region name>/, asset keys under <region name>/ in the instance "
+    "at $DAGSTER_HOME, as the catalogue's code location serves them; README: Many regions) "
     "(default: $SACNN_REGIONS when no --region is given)"
 )
 

@@ -1,8 +1,8 @@
-"""`sacnn-dagster run --regions DIR` and `status --regions DIR`: every region of a catalogue (config/catalogue.py),
-each on its own: its own months, its outputs under `<storage>/<region name>/`, its own Dagster instance at
-`$DAGSTER_HOME/regions/<region name>/` (each region's code location has the same asset keys, so one instance
-would mix their months; README "Many regions"). A bad region folder, or a region that fails, is named and the
-others go on; the exit status is 1 when any did."""
+"""`sacnn-dagster run --regions DIR`: every region of a catalogue (config/catalogue.py), each on its own: its own
+months, its outputs under `<storage>/<region name>/`, its asset keys under `<region name>/` in the one Dagster
+instance at $DAGSTER_HOME, the same instance and keys as the catalogue's code location (defs/catalogue/), so the
+UI shows what the command built and the sensors carry on from it. A bad region folder, or a region that fails, is
+named and the others go on; the exit status is 1 when any did. Then `gvio_regions` puts them side by side."""
 
 from __future__ import annotations
 
@@ -11,35 +11,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
 
 from sacnn_dagster.cli.catalogue_report import CatalogueReport
-from sacnn_dagster.cli.regions_outputs import write_regions_outputs
-from sacnn_dagster.cli.run import INSTANCE_YAML, RunReport, ensure_dagster_home, run_region
-from sacnn_dagster.config.catalogue import load_catalogue, outside_range
-from sacnn_dagster.defs.code_location import default_storage_root
+from sacnn_dagster.cli.errors import step_errors
+from sacnn_dagster.cli.run import RunReport, ensure_dagster_home, run_region
+from sacnn_dagster.cli.summary import QUIET_CONSOLE
+from sacnn_dagster.config.catalogue import Catalogue, outside_range
+from sacnn_dagster.defs.asset_keys import RegionKeys
+from sacnn_dagster.defs.catalogue.gvio_regions import GVIO_REGIONS, GVIO_REGIONS_JOB, region_rows
+from sacnn_dagster.defs.catalogue.location import DEFAULT_STORAGE, catalogue_repository, region_storage
+from sacnn_dagster.defs.resources.credentials import CredentialsResource
+from sacnn_dagster.defs.resources.storage_for_root import endpoint_url_from_environment, output_storage
 from sacnn_dagster.io.download import AuthenticationError, DownloadError
-from sacnn_dagster.io.layout import month_file, months_stored
-
-#: Without --storage: the folder that holds the one-region defaults `./sacnn-output/<region name>/`.
-DEFAULT_STORAGE = str(Path(default_storage_root("region")).parent)
-
-
-def region_home(home: Path, name: str) -> Path:
-    """The Dagster instance of one region of a catalogue (created with the same dagster.yaml as `run`'s)."""
-    path = home / "regions" / name
-    path.mkdir(parents=True, exist_ok=True)
-    if not (path / "dagster.yaml").exists():
-        (path / "dagster.yaml").write_text(INSTANCE_YAML)
-    return path
-
-
-def region_storage(storage_root: str | None, name: str) -> str:
-    """`<storage>/<region name>/`; without --storage, the one-region default `./sacnn-output/<region name>/`."""
-    if storage_root is None:
-        return default_storage_root(name)
-    return f"{storage_root.rstrip('/')}/{name}"
-
+from sacnn_dagster.io.s3_catalogue import open_catalogue
 
 #: What stops one region without stopping the others: bad input found before its first run, a source that kept
 #: failing, a machine that cannot write its outputs.
@@ -52,14 +36,16 @@ def over_regions(
     end: str | None,
     storage_root: str | None,
     echo: Callable[[str], None],
-    run_one: Callable[[Path, str, dg.DagsterInstance], object],
+    run_one: Callable[[str, Path, str, dg.DagsterInstance], object],
     failures: tuple[type[BaseException], ...],
 ) -> None:
-    """`run_one(region folder, its storage root, its instance)` for every region of `report`'s catalogue with a
-    month in `start`..`end`, one after the other, each in its own instance; its result into `report.reports`,
-    `failures` into `report.errors`, the regions outside the range into `report.skipped`."""
+    """`run_one(region name, region folder, its storage root, the instance)` for every region of `report`'s
+    catalogue with a month in `start`..`end`, one after the other, all in the instance at $DAGSTER_HOME; its
+    result into `report.reports`, `failures` into `report.errors`, the regions outside the range into
+    `report.skipped`."""
     catalogue = report.catalogue
-    home = ensure_dagster_home()
+    ensure_dagster_home()
+    instance = dg.DagsterInstance.get()
     for bad in catalogue.bad:
         echo(f"BAD REGION FOLDER {bad.line()}")
     for index, (name, region) in enumerate(catalogue.regions.items(), 1):
@@ -68,12 +54,11 @@ def over_regions(
             report.skipped.append(name)
             echo(f"  skipped: its months ({region.start}..{region.end or 'on'}) are outside {start or ''}..{end or ''}")
             continue
-        with dg.DagsterInstance.from_config(str(region_home(home, name))) as instance:
-            try:
-                report.reports[name] = run_one(region.root, region_storage(storage_root, name), instance)
-            except failures as error:
-                report.errors[name] = str(error)
-                echo(f"  FAILED region {name}: {error}")
+        try:
+            report.reports[name] = run_one(name, region.root, region_storage(storage_root, name), instance)
+        except failures as error:
+            report.errors[name] = str(error)
+            echo(f"  FAILED region {name}: {error}")
 
 
 class RegionsReport(CatalogueReport):
@@ -90,19 +75,20 @@ def run_regions(
 ) -> RegionsReport:
     """Run every region of the catalogue (or those in `only`) one after the other, each over its own months
     (clipped to `start`..`end`)."""
-    report = RegionsReport(load_catalogue(catalogue_dir, only))
+    report = RegionsReport(open_catalogue(catalogue_dir, only))
 
-    def run_one(root: Path, storage: str, instance: dg.DagsterInstance) -> RunReport:
-        return run_region(root, start, end, storage, instance=instance, echo=echo)
+    def run_one(name: str, root: Path, storage: str, instance: dg.DagsterInstance) -> RunReport:
+        keys = RegionKeys.of_catalogue_region(name)
+        return run_region(root, start, end, storage, instance=instance, echo=echo, keys=keys)
 
     over_regions(report, start, end, storage_root, echo, run_one, REGION_FAILURES)
-    storages = {name: region_storage(storage_root, name) for name in report.reports}
-    write_regions_outputs(storages, storage_root or DEFAULT_STORAGE, echo)
+    if report.reports:
+        side_by_side(report.catalogue, storage_root, dg.DagsterInstance.get(), echo)
     return report
 
 
 def print_regions_summary(report: RegionsReport, echo: Callable[[str], None] = print) -> None:
-    echo(f"Regions: {len(report.catalogue.regions)} in {report.catalogue.root}, {len(report.catalogue.bad)} bad")
+    echo(f"Regions: {len(report.catalogue.regions)} in {report.catalogue.source}, {len(report.catalogue.bad)} bad")
     for name, run in report.reports.items():
         echo(
             f"  {name}: {len(run.months_materialized)} month(s) of features, {len(run.months_estimated)} estimated, "
@@ -118,16 +104,29 @@ def print_regions_summary(report: RegionsReport, echo: Callable[[str], None] = p
         echo(f"FAILED region(s): {', '.join(report.failed)}")
 
 
-def latest_estimate(storage_root: str) -> str:
-    """`YYYY-MM: <value> [<lower>, <upper>] (<model>)` of the newest month with an estimate, from a local
-    storage root; `none` when there is none yet."""
-    root = Path(storage_root)
-    folder = root / "gvio_estimate"
-    keys = [f"gvio_estimate/{p.name}" for p in folder.glob("*.parquet")] if folder.is_dir() else []
-    months = months_stored(keys, "gvio_estimate")
-    if not months:
+def side_by_side(catalogue: Catalogue, storage_root: str | None, instance: dg.DagsterInstance, echo) -> None:
+    """Materialize `gvio_regions` (the catalogue repository's asset, as its sensor does under a daemon) over every
+    region of the catalogue with estimates stored."""
+    repository = catalogue_repository(catalogue, catalogue.names, catalogue.bad, storage_root)
+    result = repository.get_job(GVIO_REGIONS_JOB).execute_in_process(
+        instance=instance, run_config=QUIET_CONSOLE, raise_on_error=False
+    )
+    if not result.success:
+        echo(f"gvio_regions: FAILED: {'; '.join(step_errors(result))} (run {result.run_id})")
+        return
+    metadata = result.asset_materializations_for_node(GVIO_REGIONS)[0].metadata
+    months = f"{metadata['first_month'].value}..{metadata['last_month'].value}"
+    echo(f"gvio_regions: {metadata['months'].value} month(s) {months} side by side in {metadata['path'].value}")
+
+
+def latest_estimate(name: str, storage_root: str | None) -> str:
+    """`YYYY-MM: <value> [<lower>, <upper>] (<model>)` of the region's newest month with an estimate (local or
+    S3 storage); `none` when there is none yet."""
+    storage = output_storage(
+        storage_root or DEFAULT_STORAGE, CredentialsResource.from_environment(), endpoint_url_from_environment()
+    )
+    rows = region_rows(name, storage.under(name))
+    if not rows:
         return "none"
-    table = pd.read_parquet(root / month_file("gvio_estimate", months[-1]))
-    selected = table[table["selected"]] if table["selected"].any() else table.head(1)
-    row = selected.iloc[0]
-    return f"{months[-1]}: {row['estimate']:.1f} [{row['lower']:.1f}, {row['upper']:.1f}] ({row['model']})"
+    row = rows[-1]
+    return f"{row['month']}: {row['estimate']:.1f} [{row['lower']:.1f}, {row['upper']:.1f}] ({row['model']})"

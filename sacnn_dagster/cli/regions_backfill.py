@@ -1,6 +1,7 @@
 """`sacnn-dagster backfill --regions DIR`: a Dagster asset backfill per region of a catalogue, one region after
-the other, each in the region's own instance (`$DAGSTER_HOME/regions/<region name>/`, as `run --regions`) with
-its outputs under `<storage>/<region name>/`; a bad folder or a failed region is named and the others go on."""
+the other, all in the instance at $DAGSTER_HOME with each region's asset keys under its name (as `run --regions`
+and the catalogue's code location, which the backfill's daemon serves), its outputs under
+`<storage>/<region name>/`; a bad folder or a failed region is named and the others go on."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ import dagster as dg
 from sacnn_dagster.cli.backfill import BackfillReport, DaemonStopped, backfill_region
 from sacnn_dagster.cli.catalogue_report import CatalogueReport
 from sacnn_dagster.cli.regions import REGION_FAILURES, over_regions
-from sacnn_dagster.config.catalogue import load_catalogue
+from sacnn_dagster.defs.catalogue.location import CatalogueRegion
+from sacnn_dagster.io.s3_catalogue import open_catalogue
 
 
 class RegionsBackfillReport(CatalogueReport):
     """`backfill --regions`: each region's BackfillReport."""
 
     def lines(self) -> list[str]:
-        out = [f"Regions: {len(self.catalogue.regions)} in {self.catalogue.root}, {len(self.catalogue.bad)} bad"]
+        out = [f"Regions: {len(self.catalogue.regions)} in {self.catalogue.source}, {len(self.catalogue.bad)} bad"]
         for name, report in self.reports.items():
             out.append(
                 f"  {name}: {len(report.months_done)} month(s) backfilled, {len(report.failed_months)} failed, "
@@ -38,17 +40,18 @@ class RegionsBackfillReport(CatalogueReport):
 
 
 def backfill_regions(
-    catalogue_dir: str | os.PathLike,
+    catalogue_dir: str | os.PathLike,  # a folder, or s3://bucket/prefix
     only: list[str] | None = None,
     start: str | None = None,
     end: str | None = None,
     storage_root: str | None = None,
     echo: Callable[[str], None] = print,
 ) -> RegionsBackfillReport:
-    report = RegionsBackfillReport(load_catalogue(catalogue_dir, only))
+    report = RegionsBackfillReport(open_catalogue(catalogue_dir, only))
 
-    def backfill_one(root: Path, storage: str, instance: dg.DagsterInstance) -> BackfillReport:
-        return backfill_region(root, start, end, storage, echo=echo, instance=instance)
+    def backfill_one(name: str, root: Path, storage: str, instance: dg.DagsterInstance) -> BackfillReport:
+        member = CatalogueRegion(os.fspath(catalogue_dir), name, storage_root)
+        return backfill_region(root, start, end, storage, echo=echo, instance=instance, member=member)
 
     over_regions(report, start, end, storage_root, echo, backfill_one, (*REGION_FAILURES, DaemonStopped))
     return report

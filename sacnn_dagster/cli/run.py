@@ -22,6 +22,7 @@ from sacnn_dagster.cli.labels import read_statistics, too_few_labels, too_few_la
 from sacnn_dagster.cli.stopping import on_hard_stop, raise_if_interrupted
 from sacnn_dagster.cli.summary import QUIET_CONSOLE, summary_lines
 from sacnn_dagster.config.months import contiguous_stretches, month_range
+from sacnn_dagster.defs.asset_keys import RegionKeys
 from sacnn_dagster.defs.code_location import (
     EVALUATION_JOB,
     FEATURES_JOB,
@@ -70,7 +71,7 @@ def ensure_dagster_home(default: str | os.PathLike = ".dagster_home") -> Path:
 def months_with_composite(defs: dg.Definitions, start: str | None, end: str | None) -> tuple[list[str], list[str]]:
     """(months with a composite, months without one) among the region's partitions from `start` to `end`
     (default: all of them): what `run` and `backfill` materialize, and what they report as missing."""
-    keys = defs.resolve_assets_def("ntl_composite").partitions_def.get_partition_keys()
+    keys = defs.resolve_job_def(FEATURES_JOB).partitions_def.get_partition_keys()
     if not keys:
         raise ValueError("the region has no month yet: its start month is in the future")
     first, last = max(start or keys[0], keys[0]), min(end or keys[-1], keys[-1])
@@ -113,8 +114,10 @@ def run_region(
     storage_root: str | None = None,
     instance: dg.DagsterInstance | None = None,
     echo: Callable[[str], None] = print,
+    keys: RegionKeys = RegionKeys(),
 ) -> RunReport:
-    defs = build_definitions(region_dir, storage_root)
+    """`keys`: the region's asset keys (a catalogue's region: under its name, as its code location has them)."""
+    defs = build_definitions(region_dir, storage_root, keys)
     region: RegionResource = defs.resources["region"]
     cfg = region.config
     root = defs.resources["storage"].root

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import dagster as dg
 
 from sacnn_dagster.config.months import contiguous_stretches, month_range
+from sacnn_dagster.defs.asset_keys import RegionKeys
 
 #: Run config of the in-process runs: the console logger shows nothing (every message still goes to the
 #: event log); failures are told by `run` itself, one line each, without Dagster's stack traces.
@@ -28,9 +29,9 @@ def summary_lines(results: Iterable[dg.ExecuteInProcessResult]) -> list[str]:
     checked: dict[tuple[str, str], list[dg.AssetCheckEvaluation]] = {}
     for result in results:
         for event in result.get_asset_materialization_events():
-            materialized.setdefault(event.asset_key.to_user_string(), set()).add(event.partition)
+            materialized.setdefault(RegionKeys.name(event.asset_key), set()).add(event.partition)
         for evaluation in result.get_asset_check_evaluations():
-            checked.setdefault((evaluation.asset_key.to_user_string(), evaluation.check_name), []).append(evaluation)
+            checked.setdefault((RegionKeys.name(evaluation.asset_key), evaluation.check_name), []).append(evaluation)
     lines = []
     for asset, partitions in materialized.items():
         months = sorted(p for p in partitions if p is not None)

@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from sacnn_dagster.config.region import load_region
+from sacnn_dagster.defs.asset_keys import RegionKeys
 from sacnn_dagster.defs.automation.definitions import automation_definitions
 from sacnn_dagster.defs.automation.region_automation import RegionAutomation
 from sacnn_dagster.defs.evaluation.definitions import evaluation_definitions
@@ -59,17 +60,20 @@ def default_storage_root(region_name: str) -> str:
     return str(Path("sacnn-output") / region_name)
 
 
-def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = None) -> dg.Definitions:
+def build_definitions(
+    region_dir: str | os.PathLike, storage_root: str | None = None, keys: RegionKeys = RegionKeys()
+) -> dg.Definitions:
     """Definitions for the region folder `region_dir`; outputs under `storage_root`, a folder or
     `s3://bucket/prefix` (default `./sacnn-output/<region name>/`). An S3 root is on AWS unless
     $SACNN_S3_ENDPOINT_URL (or $AWS_ENDPOINT_URL) names an S3-compatible endpoint; the AWS keys come from the
-    environment, as every secret does."""
+    environment, as every secret does. `keys`: the bare asset names by default; a catalogue's regions prefix
+    theirs with the region name (asset_keys.py)."""
     region = load_region(region_dir)
     partitions = monthly_partitions(region)
     has_districts = region.districts_path.is_file()
     monitored = monitored_assets(has_districts)
-    jobs = build_jobs(partitions, has_districts, freshness_checked=monitored)
-    automation = RegionAutomation.for_region(region, partitions, jobs)
+    jobs = build_jobs(partitions, has_districts, region.name, freshness_checked=monitored, keys=keys)
+    automation = RegionAutomation.for_region(region, partitions, jobs, keys)
     domains = dg.Definitions.merge(
         sources_definitions(region, partitions, automation),
         features_definitions(region, partitions, automation),
@@ -77,8 +81,9 @@ def build_definitions(region_dir: str | os.PathLike, storage_root: str | None = 
         outputs_definitions(region, partitions, has_districts),
         evaluation_definitions(region, has_districts),
         automation_definitions(automation),
-        monitoring_definitions(region, monitored, automation.status),
+        monitoring_definitions(region, keys, monitored, automation.status),
     )
+    domains = keys.apply(domains)
     root = storage_root or default_storage_root(region.name)
     credentials = CredentialsResource.from_environment()
     return dg.Definitions(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from sacnn_dagster.defs.asset_keys import RegionKeys
 from sacnn_dagster.monitoring.freshness import FRESHNESS_CHECK
 
 REFERENCE_JOB = "reference_assets"
@@ -18,6 +19,9 @@ OUTPUTS_JOB = "monthly_outputs"
 EVALUATION_JOB = "evaluate_model"
 #: What the statistics sensor launches: the statistics read again and the models retrained in one run.
 RETRAIN_JOB = "retrain_model"
+#: The region a run builds, on every run of its jobs: regions of a catalogue share one instance and the job
+#: names, so what a sensor asks about runs is asked of its region's runs only.
+REGION_TAG = "sacnn/region"
 
 
 @dataclass(frozen=True)
@@ -34,27 +38,35 @@ class RegionJobs:
 
 
 def build_jobs(
-    partitions: dg.PartitionsDefinition, has_districts: bool, freshness_checked: Collection[str] = ()
+    partitions: dg.PartitionsDefinition,
+    has_districts: bool,
+    region_name: str,
+    freshness_checked: Collection[str] = (),
+    keys: RegionKeys = RegionKeys(),
 ) -> RegionJobs:
-    """The jobs; `gvio_by_district` is among the monthly outputs of a region with districts. The assets'
+    """The jobs of the region `region_name` (its runs carry REGION_TAG), selecting its assets by `keys`;
+    `gvio_by_district` is among the monthly outputs of a region with districts. The assets'
     freshness checks (on the assets in `freshness_checked`) are left out: the monitoring sensor evaluates
     them (defs/monitoring/), and a build must not fail for being late."""
 
     def assets(*names: str) -> dg.AssetSelection:
-        late = [dg.AssetCheckKey(dg.AssetKey(n), FRESHNESS_CHECK) for n in names if n in freshness_checked]
-        selection = dg.AssetSelection.assets(*names)
+        late = [keys.check(n, FRESHNESS_CHECK) for n in names if n in freshness_checked]
+        selection = dg.AssetSelection.assets(*(keys(n) for n in names))
         return selection - dg.AssetSelection.checks(*late) if late else selection
+
+    tags = {REGION_TAG: region_name}
+
+    def job(name: str, *assets_: str, monthly: bool = False) -> dg.UnresolvedAssetJobDefinition:
+        return dg.define_asset_job(
+            name, selection=assets(*assets_), partitions_def=partitions if monthly else None, tags=tags
+        )
 
     outputs = ["gvio_estimate", "gvio_factory", "gvio_grid", *(["gvio_by_district"] if has_districts else [])]
     return RegionJobs(
-        reference=dg.define_asset_job(REFERENCE_JOB, selection=assets("gvio_statistics")),
-        features=dg.define_asset_job(
-            FEATURES_JOB,
-            selection=assets("ntl_composite", "ntl_clean", "factories", "factory_patches"),
-            partitions_def=partitions,
-        ),
-        model=dg.define_asset_job(MODEL_JOB, selection=assets("gvio_model")),
-        outputs=dg.define_asset_job(OUTPUTS_JOB, selection=assets(*outputs), partitions_def=partitions),
-        evaluation=dg.define_asset_job(EVALUATION_JOB, selection=assets("model_evaluation")),
-        retrain=dg.define_asset_job(RETRAIN_JOB, selection=assets("gvio_statistics", "gvio_model")),
+        reference=job(REFERENCE_JOB, "gvio_statistics"),
+        features=job(FEATURES_JOB, "ntl_composite", "ntl_clean", "factories", "factory_patches", monthly=True),
+        model=job(MODEL_JOB, "gvio_model"),
+        outputs=job(OUTPUTS_JOB, *outputs, monthly=True),
+        evaluation=job(EVALUATION_JOB, "model_evaluation"),
+        retrain=job(RETRAIN_JOB, "gvio_statistics", "gvio_model"),
     )

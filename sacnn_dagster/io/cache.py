@@ -36,17 +36,22 @@ def hit(path: Path) -> bool:
         return False
 
 
+#: Where io/s3_catalogue.py mirrors s3:// catalogues, under the cache folder.
+MIRRORS_FOLDER = "catalogues"
+
+
 def evict(cache: CacheSettings, keep: Path | None = None, log: Callable[[str], None] | None = None) -> list[Path]:
     """Delete least recently used files (oldest modification time; a cache hit touches it) until the
-    cache holds at most `cache.max_bytes`; never `keep` nor partial downloads. The bound covers every
-    file in the cache folder, whoever wrote it. Returns the files deleted."""
+    cache holds at most `cache.max_bytes`; never `keep`, partial downloads nor the mirrors of s3:// catalogues
+    (`catalogues/`: region folders a run may be reading, not downloads to fetch again). The bound covers every
+    other file in the cache folder, whoever wrote it. Returns the files deleted."""
     if cache.max_bytes is None or not cache.folder.is_dir():
         return []
     partial = cache.folder / "partial"
     files = []
     for dirpath, dirnames, names in os.walk(cache.folder):
-        if Path(dirpath) == partial.parent:
-            dirnames[:] = [d for d in dirnames if d != partial.name]
+        if Path(dirpath) == cache.folder:
+            dirnames[:] = [d for d in dirnames if d not in (partial.name, MIRRORS_FOLDER)]
         for name in names:
             path = Path(dirpath) / name
             try:

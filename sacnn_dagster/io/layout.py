@@ -12,6 +12,8 @@ EXTENSIONS = {
     "gvio_factory": "parquet",
     "gvio_grid": "tif",
     "gvio_by_district": "parquet",
+    # under a catalogue's storage root, beside its regions' folders: every region's month side by side
+    "gvio_regions": "parquet",
 }
 
 

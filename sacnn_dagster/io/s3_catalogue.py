@@ -26,14 +26,12 @@ from filelock import FileLock, Timeout
 
 from sacnn_dagster.config.catalogue import Catalogue, load_catalogue
 from sacnn_dagster.io.atomic import atomic_path
-from sacnn_dagster.io.cache import default_cache_folder, hit
+from sacnn_dagster.io.cache import MIRRORS_FOLDER, default_cache_folder, hit
 from sacnn_dagster.io.credentials import ENV_VARS, Credentials
 from sacnn_dagster.io.s3_folder import endpoint_url_from_environment, s3_errors, s3_filesystem, s3_key, split_s3_url
 
 log = logging.getLogger(__name__)
 
-#: The mirrors' folder under the cache folder (`$SACNN_CACHE`, io/cache.py).
-MIRRORS = "catalogues"
 #: How long a sync waits for another process syncing the same mirror before giving up.
 LOCK_TIMEOUT_S = 15 * 60
 #: Files fetched per batch (concurrently, by s3fs); what was mirrored is recorded after each batch, so a
@@ -77,7 +75,7 @@ def mirror_folder(url: str, endpoint_url: str | None = None, cache_folder: Path 
     url = _canonical(url)
     readable = re.sub(r"[^A-Za-z0-9._-]+", "-", url[len("s3://") :]).strip("-.")[:60]
     digest = hashlib.sha256(f"{endpoint_url or 'aws'} {url}".encode()).hexdigest()[:10]
-    return (cache_folder or default_cache_folder()) / MIRRORS / f"{readable}-{digest}"
+    return (cache_folder or default_cache_folder()) / MIRRORS_FOLDER / f"{readable}-{digest}"
 
 
 def sync_catalogue(

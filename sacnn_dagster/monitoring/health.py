@@ -1,6 +1,6 @@
-"""A region's health in one summary: per monitored asset the newest month built, the months missing and
-whether it is overdue; the checks failing now; the last failed run. `status` prints it (and exits non-zero
-when it is not ok), `region_health` shows it in the UI."""
+"""A region's health in one summary: per monitored asset the newest month built, the months missing, the months
+whose build failed and whether it is overdue; the checks failing now; the last failed run. `status` prints it
+(and exits non-zero when it is not ok), `region_health` shows it in the UI."""
 
 from __future__ import annotations
 
@@ -18,13 +18,17 @@ class AssetHealth:
     missing: tuple[str, ...]
     """Months up to the month due that are not built (gaps included); none for the statistics, whose gaps are
     the statistics office's."""
+    failed: tuple[str, ...] = ()
+    """Months whose latest run of the asset failed and that no run has built since."""
 
     @property
-    def row(self) -> tuple[str, str, str, str]:
+    def row(self) -> tuple[str, str, str, str, str]:
         v = self.verdict
         due = f"{v.due.month} by {v.due.since_text}" if v.due else "nothing due yet"
         state = "ok" if v.passed else f"OVERDUE: {v.due.month} due since {v.due.since_text}"
-        return (v.asset, v.latest or "-", months_text(self.missing) if self.missing else "-", state if v.due else due)
+        missing = months_text(self.missing) if self.missing else "-"
+        failed = months_text(self.failed) if self.failed else "-"
+        return (v.asset, v.latest or "-", missing, failed, state if v.due else due)
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,10 @@ class HealthSummary:
         return not self.overdue and not self.failing_checks
 
     def lines(self) -> list[str]:
-        rows = [("asset", "newest month", "missing", "state"), *(a.row for a in self.assets)]
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        rows = [("asset", "newest month", "missing", "failed", "state"), *(a.row for a in self.assets)]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
         out = [f"Region {self.region}: {'ok' if self.ok else 'NOT OK'}"]
-        out += ["  " + "  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3] for r in rows]
+        out += ["  " + "  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4] for r in rows]
         if self.failing_checks:
             out.append("Failing checks:")
             out += [f"  {c.asset} {c.check}{_for(c.months)}: {c.description}" for c in self.failing_checks]
@@ -77,8 +81,12 @@ class HealthSummary:
 
     def markdown(self) -> str:
         """The same as `lines`, as a Markdown table and lists (the UI renders it)."""
-        out = [f"**{self.region}: {'ok' if self.ok else 'NOT OK'}**", "", "| asset | newest month | missing | state |"]
-        out.append("| --- | --- | --- | --- |")
+        out = [
+            f"**{self.region}: {'ok' if self.ok else 'NOT OK'}**",
+            "",
+            "| asset | newest month | missing | failed | state |",
+        ]
+        out.append("| --- | --- | --- | --- | --- |")
         out += ["| " + " | ".join(a.row) + " |" for a in self.assets]
         out += ["", "Failing checks:" if self.failing_checks else "Failing checks: none"]
         out += [f"- `{c.asset}` {c.check}{_for(c.months)}: {c.description}" for c in self.failing_checks]

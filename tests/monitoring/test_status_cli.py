@@ -26,7 +26,7 @@ def test_a_region_up_to_date_is_ok(materialized_small_demo, home, capsys):
     assert main(["status", "--region", str(materialized_small_demo.region)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Region demo-city-small: ok\n")
-    assert row(out, "ntl_composite") == "ntl_composite 2021-12 - ok"
+    assert row(out, "ntl_composite") == "ntl_composite 2021-12 - - ok"  # newest, missing, failed, state
     assert "Failing checks: none" in out and "Last failed run: none" in out
 
 
@@ -39,12 +39,14 @@ def test_a_late_month_is_overdue_and_exits_1(materialized_small_demo, home, tmp_
     out = capsys.readouterr().out
     assert out.startswith("Region demo-city-small: NOT OK\n")
     assert row(out, "ntl_composite") == (
-        "ntl_composite 2021-12 2022-01, 2022-02, 2022-03 OVERDUE: 2022-03 due since 2022-05-16 00:00 UTC"
+        "ntl_composite 2021-12 2022-01, 2022-02, 2022-03 - OVERDUE: 2022-03 due since 2022-05-16 00:00 UTC"
     )
     # January's statistics come with February's (due 25 days after February)
     assert main(["status", "--region", str(region), "--at", "2022-03-26"]) == 1
     out = capsys.readouterr().out
-    assert row(out, "gvio_statistics") == "gvio_statistics 2021-12 - OVERDUE: 2022-02 due since 2022-03-26 00:00 UTC"
-    assert row(out, "ntl_composite") == "ntl_composite 2021-12 2022-01 OVERDUE: 2022-01 due since 2022-03-18 00:00 UTC"
+    assert row(out, "gvio_statistics") == "gvio_statistics 2021-12 - - OVERDUE: 2022-02 due since 2022-03-26 00:00 UTC"
+    assert (
+        row(out, "ntl_composite") == "ntl_composite 2021-12 2022-01 - OVERDUE: 2022-01 due since 2022-03-18 00:00 UTC"
+    )
     # January's statistics alone are never due
     assert main(["status", "--region", str(region), "--at", "2022-03-01"]) == 0

@@ -136,3 +136,15 @@ def test_one_bucket_on_two_endpoints_is_two_mirrors(tmp_path):
     assert here != there and here.parent == there.parent == tmp_path / "catalogues"
     assert here.name.startswith("bucket-some-catalogue-")
     assert mirror_folder(f"{url}/", None, tmp_path) == there
+
+
+def test_the_download_cache_bound_never_evicts_a_catalogue_mirror(catalogue_url, tmp_path):
+    from sacnn_dagster.io.cache import CacheSettings, evict
+
+    mirror = catalogue_folder(catalogue_url)
+    other = tmp_path / "cache" / "eog" / "old.tif"
+    other.parent.mkdir(parents=True)
+    other.write_bytes(b"x" * 100)
+    deleted = evict(CacheSettings(tmp_path / "cache", max_bytes=0))
+    assert deleted == [other]  # the download goes; the regions a run may be reading stay
+    assert (mirror / "one" / "region.yaml").is_file()

@@ -66,14 +66,22 @@ class DaemonForInstance:
     has heartbeated lately, starts one (`python -m sacnn_dagster.cli.backfill`: `serve_daemon`) for the
     region, and stops it on exit. Use as a context manager."""
 
-    def __init__(self, instance: dg.DagsterInstance, region_dir: Path, storage_root: str, echo: Callable[[str], None]):
+    def __init__(
+        self,
+        instance: dg.DagsterInstance,
+        region_dir: Path,
+        storage_root: str,
+        echo: Callable[[str], None],
+        location_env: dict[str, str] | None = None,
+    ):
+        """`location_env`: the environment that makes `sacnn_dagster.definitions` serve the region (a catalogue's
+        region: CatalogueRegion.environment()); by default the region folder alone."""
         self.instance = instance
         self.env = {
             # $SACNN_REGIONS (the default of --regions) would make the daemon's code location a catalogue's
-            **{key: value for key, value in os.environ.items() if key != "SACNN_REGIONS"},
+            **{key: value for key, value in os.environ.items() if key not in ("SACNN_REGIONS", "SACNN_STORAGE")},
             "DAGSTER_HOME": instance.root_directory,
-            "SACNN_REGION": str(region_dir),
-            "SACNN_STORAGE": storage_root,
+            **(location_env or {"SACNN_REGION": str(region_dir), "SACNN_STORAGE": storage_root}),
         }
         self.echo = echo
         self.process: subprocess.Popen | None = None

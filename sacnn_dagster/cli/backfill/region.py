@@ -18,6 +18,8 @@ from sacnn_dagster.cli.backfill.launch import launch_backfill, target_subset
 from sacnn_dagster.cli.backfill.report import BackfillReport
 from sacnn_dagster.cli.run import months_with_composite
 from sacnn_dagster.config.region import load_region
+from sacnn_dagster.defs.asset_keys import RegionKeys
+from sacnn_dagster.defs.catalogue.location import CatalogueRegion
 from sacnn_dagster.defs.code_location import build_definitions, default_storage_root
 from sacnn_dagster.defs.dagster_private import AssetKeyPartitionKey, BulkActionStatus
 from sacnn_dagster.nightlights.preflight import check_region
@@ -32,15 +34,17 @@ def backfill_region(
     progress: TextIO = sys.stderr,
     echo: Callable[[str], None] = print,
     instance: dg.DagsterInstance | None = None,
+    member: CatalogueRegion | None = None,
 ) -> BackfillReport:
     """Backfill every asset of the region for the months from `start` to `end` that have a composite, as
-    Dagster asset backfills executed by a daemon; carry on without the months that fail."""
+    Dagster asset backfills executed by a daemon; carry on without the months that fail. `member`: the region
+    as its catalogue serves it (its keys, and the code location the daemon loads)."""
     region_dir = Path(region_dir).resolve()
     root = storage_root or default_storage_root(load_region(region_dir).name)
     # the daemon and its runs are other processes, maybe in another folder: a local root must be absolute
     root = root if root.startswith("s3://") else str(Path(root).resolve())
     instance = instance or dg.DagsterInstance.get()
-    defs = build_definitions(region_dir, root)
+    defs = build_definitions(region_dir, root, member.keys if member else RegionKeys())
     asset_graph = defs.resolve_asset_graph()
     months, missing = months_with_composite(defs, start, end)
     region = defs.resources["region"]
@@ -52,7 +56,7 @@ def backfill_region(
         raise ValueError("no month in that range has a composite: nothing to backfill")
     done: set[AssetKeyPartitionKey] = set()
     following: list[str] = []  # the backfill in progress, canceled if the command is stopped
-    daemon = DaemonForInstance(instance, region_dir, root, echo)
+    daemon = DaemonForInstance(instance, region_dir, root, echo, member.environment() if member else None)
     try:
         with daemon:
             try:

@@ -24,9 +24,9 @@ def build_monthly_catch_up(automation: RegionAutomation) -> dg.ScheduleDefinitio
         """The safety net, on the first of every month: every month whose composite is not built in its
         current version (a failed run, sensors switched off) is requested again, then estimated."""
         versions = automation.watch.composite_versions(region)
-        built = latest_partition_metadata(context.instance, "ntl_composite", "version")
-        patched = set(materialized_months(context.instance, "factory_patches"))
-        busy = months_in_progress(context.instance, features.name)
+        built = latest_partition_metadata(context.instance, automation.keys("ntl_composite"), "version")
+        patched = set(materialized_months(context.instance, automation.keys("factory_patches")))
+        busy = months_in_progress(context.instance, features.name, automation.region.name)
         todo = {m: v for m, v in versions.items() if (built.get(m) != v or m not in patched) and m not in busy}
         if not todo:
             return dg.SkipReason(f"all {len(versions)} month(s) with a composite are built in their current version")

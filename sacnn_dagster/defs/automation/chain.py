@@ -21,6 +21,7 @@ from sacnn_dagster.defs.automation.run_tags import (
     ROUND_TAG,
     THEN_TAG,
     range_tags,
+    region_runs,
     run_months,
 )
 
@@ -35,7 +36,7 @@ def build_estimate_updated_months(automation: RegionAutomation) -> dg.SensorDefi
         run = context.dagster_run
         if run.tags.get(THEN_TAG) != ESTIMATE:
             return dg.SkipReason(f"run {run.run_id} was not launched by a sensor")
-        if context.instance.get_latest_materialization_event(dg.AssetKey("gvio_model")) is None:
+        if context.instance.get_latest_materialization_event(automation.keys("gvio_model")) is None:
             return dg.SkipReason("no trained model yet: the statistics sensor trains one, then estimates every month")
         months = run_months(run)
         return dg.RunRequest(
@@ -50,7 +51,7 @@ def build_estimate_updated_months(automation: RegionAutomation) -> dg.SensorDefi
 
 
 def build_estimate_after_retraining(automation: RegionAutomation) -> dg.SensorDefinition:
-    jobs = automation.jobs
+    jobs, keys = automation.jobs, automation.keys
 
     @dg.run_status_sensor(monitored_jobs=[jobs.retrain], request_job=jobs.outputs, **automation.after_success())
     def estimate_after_retraining(context: dg.RunStatusSensorContext):
@@ -59,9 +60,11 @@ def build_estimate_after_retraining(automation: RegionAutomation) -> dg.SensorDe
         run = context.dagster_run
         if run.tags.get(THEN_TAG) != ESTIMATE_ALL:
             return dg.SkipReason(f"run {run.run_id} was not launched by a sensor")
-        version = latest_metadata(context.instance, "gvio_model", "version")
-        estimated = latest_partition_metadata(context.instance, "gvio_estimate", "model_version")
-        redo = [m for m in materialized_months(context.instance, "factory_patches") if estimated.get(m) != version]
+        version = latest_metadata(context.instance, keys("gvio_model"), "version")
+        estimated = latest_partition_metadata(context.instance, keys("gvio_estimate"), "model_version")
+        redo = [
+            m for m in materialized_months(context.instance, keys("factory_patches")) if estimated.get(m) != version
+        ]
         if not redo:
             return dg.SkipReason(f"model {version} unchanged: every month is already estimated with it")
         return [
@@ -91,7 +94,7 @@ def build_evaluate_after_estimates(automation: RegionAutomation) -> dg.SensorDef
         round_id = run.tags.get(ROUND_TAG)
         if run.tags.get(THEN_TAG) != EVALUATE or not round_id:
             return dg.SkipReason(f"run {run.run_id} does not follow a retraining")
-        runs = context.instance.get_runs(dg.RunsFilter(job_name=jobs.outputs.name, tags={ROUND_TAG: round_id}))
+        runs = context.instance.get_runs(region_runs(jobs.outputs.name, automation.region.name, {ROUND_TAG: round_id}))
         unfinished = [r.run_id[:8] for r in runs if r.status in UNFINISHED]
         failed = [r.run_id[:8] for r in runs if r.status != dg.DagsterRunStatus.SUCCESS and r.status not in UNFINISHED]
         if unfinished:

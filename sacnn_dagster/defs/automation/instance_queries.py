@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from sacnn_dagster.defs.automation.run_tags import run_months
+from sacnn_dagster.defs.automation.run_tags import region_runs, run_months
 
 #: Queued, starting, started... everything but the three ends.
 UNFINISHED = [
@@ -16,17 +16,17 @@ UNFINISHED = [
 DATA_VERSION_TAG = "dagster/data_version"
 
 
-def months_in_progress(instance: dg.DagsterInstance, job_name: str) -> set[str]:
-    """Months being built by unfinished runs of `job_name`: a sensor leaves them for a later tick, so two
-    runs never write the same month at once (the older could finish last)."""
-    runs = instance.get_runs(dg.RunsFilter(job_name=job_name, statuses=UNFINISHED))
+def months_in_progress(instance: dg.DagsterInstance, job_name: str, region: str) -> set[str]:
+    """Months being built by unfinished runs of the region's `job_name`: a sensor leaves them for a later tick,
+    so two runs never write the same month at once (the older could finish last)."""
+    runs = instance.get_runs(region_runs(job_name, region, statuses=UNFINISHED))
     return {month for run in runs for month in run_months(run)}
 
 
-def latest_partition_metadata(instance: dg.DagsterInstance, asset: str, field: str) -> dict[str, object]:
+def latest_partition_metadata(instance: dg.DagsterInstance, asset: dg.AssetKey, field: str) -> dict[str, object]:
     """month -> the value of metadata `field` on the latest materialization of each partition of `asset`:
     what each month was last built from (source version, snapshot, model version)."""
-    key = dg.AssetKey(asset)
+    key = asset
     ids = instance.get_latest_storage_id_by_partition(key, dg.DagsterEventType.ASSET_MATERIALIZATION)
     if not ids:
         return {}
@@ -42,19 +42,19 @@ def latest_partition_metadata(instance: dg.DagsterInstance, asset: str, field: s
     return out
 
 
-def latest_metadata(instance: dg.DagsterInstance, asset: str, field: str) -> object:
+def latest_metadata(instance: dg.DagsterInstance, asset: dg.AssetKey, field: str) -> object:
     """The value of metadata `field` on the latest materialization of an unpartitioned asset (None if none)."""
-    event = instance.get_latest_materialization_event(dg.AssetKey(asset))
+    event = instance.get_latest_materialization_event(asset)
     value = event.asset_materialization.metadata.get(field) if event and event.asset_materialization else None
     return value.value if value is not None else None
 
 
-def latest_tag(instance: dg.DagsterInstance, asset: str, tag: str) -> str | None:
+def latest_tag(instance: dg.DagsterInstance, asset: dg.AssetKey, tag: str) -> str | None:
     """The value of `tag` on the latest materialization of an unpartitioned asset (None if none)."""
-    event = instance.get_latest_materialization_event(dg.AssetKey(asset))
+    event = instance.get_latest_materialization_event(asset)
     tags = event.asset_materialization.tags if event and event.asset_materialization else {}
     return (tags or {}).get(tag)
 
 
-def materialized_months(instance: dg.DagsterInstance, asset: str) -> list[str]:
-    return sorted(instance.get_materialized_partitions(dg.AssetKey(asset)))
+def materialized_months(instance: dg.DagsterInstance, asset: dg.AssetKey) -> list[str]:
+    return sorted(instance.get_materialized_partitions(asset))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from sacnn_dagster.config.region import RegionConfig
+from sacnn_dagster.defs.asset_keys import RegionKeys
 from sacnn_dagster.defs.automation.input_watch import InputWatch
 from sacnn_dagster.defs.automation.settings import CHAIN_INTERVAL_S, default_status, interval, polling_interval
 from sacnn_dagster.defs.jobs import RegionJobs
@@ -15,19 +16,21 @@ from sacnn_dagster.defs.jobs import RegionJobs
 @dataclass(frozen=True)
 class RegionAutomation:
     """The region, its partitions, the jobs the automation launches, the watch its sensors share between
-    ticks, and its default status."""
+    ticks, its default status and its asset keys."""
 
     region: RegionConfig
     partitions: dg.PartitionsDefinition
     jobs: RegionJobs
     watch: InputWatch
     status: dg.DefaultSensorStatus
+    #: The keys of the assets its sensors ask the instance about.
+    keys: RegionKeys = RegionKeys()
 
     @classmethod
     def for_region(
-        cls, region: RegionConfig, partitions: dg.PartitionsDefinition, jobs: RegionJobs
+        cls, region: RegionConfig, partitions: dg.PartitionsDefinition, jobs: RegionJobs, keys: RegionKeys
     ) -> RegionAutomation:
-        return cls(region, partitions, jobs, InputWatch(partitions), default_status(region.name))
+        return cls(region, partitions, jobs, InputWatch(partitions), default_status(region.name), keys)
 
     def watching(self, remote: bool) -> dict:
         """The options of a sensor that looks at an input (`remote`: on EOG, LAADS, HTTP or S3 rather than in

@@ -42,6 +42,7 @@ def feature_requests(
 def request_changed(
     context: dg.SensorEvaluationContext,
     job_name: str,
+    region: str,
     versions: dict[str, str],
     kind: str,
     reason: str,
@@ -52,14 +53,14 @@ def request_changed(
     """Requests the months of `versions` (month -> version) whose version differs from the one last
     requested (the cursor), and advances the cursor over them. A month the instance already holds in that
     version (`built()`: month -> version it was built from; the runner, a backfill or the UI built it, or this
-    is the first look) starts nothing; a month a run of `job_name` is building waits for a later tick."""
+    is the first look) starts nothing; a month a run of the region's `job_name` is building waits for a later tick."""
     cursor = VersionCursor.decode(context.cursor) or VersionCursor()
     changed = cursor.changed(versions)
     if changed:
         held = built()
         cursor = cursor.with_known({m: versions[m] for m in changed if str(held.get(m)) == versions[m]})
         changed = cursor.changed(versions)
-    busy = months_in_progress(context.instance, job_name)
+    busy = months_in_progress(context.instance, job_name, region)
     ready = [m for m in changed if m not in busy]
     if not ready:
         waiting = f"; {len(changed)} changed month(s) wait for a run in progress" if changed else ""

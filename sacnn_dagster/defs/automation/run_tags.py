@@ -7,6 +7,7 @@ import dagster as dg
 
 from sacnn_dagster.config.months import month_range
 from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from sacnn_dagster.defs.jobs import REGION_TAG
 
 #: Why a sensor launched a run, for the UI's run list.
 REASON_TAG = "sacnn/reason"
@@ -15,6 +16,11 @@ THEN_TAG = "sacnn/then"
 ESTIMATE, ESTIMATE_ALL, EVALUATE = "estimate", "estimate_all", "evaluate"
 #: The retraining run whose re-estimates an evaluation waits for.
 ROUND_TAG = "sacnn/round"
+
+
+def region_runs(job_name: str, region: str, tags: dict[str, str] | None = None, **filters) -> dg.RunsFilter:
+    """The runs of the region's job `job_name` (with `tags`, and Dagster's other `filters` such as statuses)."""
+    return dg.RunsFilter(job_name=job_name, tags={REGION_TAG: region, **(tags or {})}, **filters)
 
 
 def range_tags(first: str, last: str) -> dict[str, str]:

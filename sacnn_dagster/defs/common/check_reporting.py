@@ -103,7 +103,12 @@ def report_months(
             )
             if check.blocking and not v.passed and v.severity is Severity.ERROR:
                 blocked.append(f"{check.name} {month}: {v.description}")
-        yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(check.key()))
+        yield dg.Output(
+            None,
+            output_name=context.assets_def.get_output_name_for_asset_check_key(
+                dg.AssetCheckKey(context.asset_key, check.name)
+            ),
+        )
         summary = f"{check.name}: {len(by_month) - len(failed)} of {len(by_month)} month(s) passed"
         if failed:
             context.log.warning(summary + "\n  " + "\n  ".join(failed))

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from sacnn_dagster.config.region import RegionConfig
+from sacnn_dagster.defs.asset_keys import RegionKeys
 from sacnn_dagster.defs.monitoring.instance_state import verdicts
 from sacnn_dagster.monitoring.freshness import FRESHNESS_CHECK, Verdict
 
@@ -44,10 +45,10 @@ def verdict_metadata(verdict: Verdict) -> dict[str, dg.RawMetadataValue]:
     return metadata
 
 
-def evaluation(verdict: Verdict) -> dg.AssetCheckEvaluation:
+def evaluation(verdict: Verdict, keys: RegionKeys) -> dg.AssetCheckEvaluation:
     """The verdict as a check evaluation the sensor reports to the instance (no run needed)."""
     return dg.AssetCheckEvaluation(
-        asset_key=dg.AssetKey(verdict.asset),
+        asset_key=keys(verdict.asset),
         check_name=FRESHNESS_CHECK,
         passed=verdict.passed,
         metadata=verdict_metadata(verdict),
@@ -56,7 +57,8 @@ def evaluation(verdict: Verdict) -> dg.AssetCheckEvaluation:
     )
 
 
-def build_freshness_checks(region: RegionConfig, assets: Iterable[str]) -> dg.AssetChecksDefinition:
+def build_freshness_checks(region: RegionConfig, keys: RegionKeys, assets: Iterable[str]) -> dg.AssetChecksDefinition:
+    """The checks on the assets named `assets`, built on bare names (RegionKeys.apply prefixes them)."""
     days = region.monitoring
 
     @dg.multi_asset_check(
@@ -78,10 +80,10 @@ def build_freshness_checks(region: RegionConfig, assets: Iterable[str]) -> dg.As
         can_subset=True,
     )
     def freshness_checks(context):
-        selected = sorted(k.asset_key.to_user_string() for k in context.selected_asset_check_keys)
-        for verdict in verdicts(context.instance, region, selected, datetime.now(UTC)):
+        selected = sorted(RegionKeys.name(k.asset_key) for k in context.selected_asset_check_keys)
+        for verdict in verdicts(context.instance, region, keys, selected, datetime.now(UTC)):
             yield dg.AssetCheckResult(
-                asset_key=verdict.asset,
+                asset_key=keys(verdict.asset),
                 check_name=FRESHNESS_CHECK,
                 passed=verdict.passed,
                 severity=dg.AssetCheckSeverity.ERROR,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from sacnn_dagster.config.region import RegionConfig
+from sacnn_dagster.defs.asset_keys import RegionKeys
 from sacnn_dagster.defs.automation.settings import interval
 from sacnn_dagster.defs.monitoring.freshness import FRESHNESS_CHECK, evaluation
 from sacnn_dagster.defs.monitoring.instance_state import health_summary, latest_results, verdicts
@@ -34,7 +35,7 @@ def _same(verdict: Verdict, recorded: dg.AssetCheckEvaluation | None) -> bool:
 
 
 def build_freshness_sensor(
-    region: RegionConfig, monitored: Sequence[str], status: dg.DefaultSensorStatus
+    region: RegionConfig, keys: RegionKeys, monitored: Sequence[str], status: dg.DefaultSensorStatus
 ) -> dg.SensorDefinition:
     @dg.sensor(
         name="freshness_sensor",
@@ -49,17 +50,17 @@ def build_freshness_sensor(
         now = datetime.now(UTC)
         instance = context.instance
         changed = []
-        for verdict in verdicts(instance, region, monitored, now):
-            key = dg.AssetCheckKey(dg.AssetKey(verdict.asset), FRESHNESS_CHECK)
+        for verdict in verdicts(instance, region, keys, monitored, now):
+            key = keys.check(verdict.asset, FRESHNESS_CHECK)
             if not _same(verdict, latest_results(instance, key).get("")):
-                instance.report_runless_asset_event(evaluation(verdict))
+                instance.report_runless_asset_event(evaluation(verdict, keys))
                 changed.append(verdict)
                 context.log.info(verdict.description)
         graph = context.repository_def.asset_graph if context.repository_def else None
         check_keys = list(graph.asset_check_keys) if graph is not None else []
-        summary = health_summary(instance, region, monitored, check_keys, now)
-        if recorded_summary(instance) != summary.markdown():
-            instance.report_runless_asset_event(health_materialization(summary))
+        summary = health_summary(instance, region, keys, monitored, check_keys, now)
+        if recorded_summary(instance, keys) != summary.markdown():
+            instance.report_runless_asset_event(health_materialization(summary, keys))
         overdue = [a.verdict.asset for a in summary.overdue]
         return dg.SkipReason(
             f"{len(monitored) - len(overdue)} fresh, {len(overdue)} overdue"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from sacnn_dagster.defs.asset_keys import RegionKeys
 from sacnn_dagster.monitoring.health import HealthSummary
 
 REGION_HEALTH = "region_health"
@@ -33,13 +34,13 @@ def health_metadata(summary: HealthSummary) -> dict[str, dg.RawMetadataValue]:
     }
 
 
-def health_materialization(summary: HealthSummary) -> dg.AssetMaterialization:
-    return dg.AssetMaterialization(REGION_HEALTH, metadata=health_metadata(summary))
+def health_materialization(summary: HealthSummary, keys: RegionKeys) -> dg.AssetMaterialization:
+    return dg.AssetMaterialization(keys(REGION_HEALTH), metadata=health_metadata(summary))
 
 
-def recorded_summary(instance: dg.DagsterInstance) -> str | None:
-    """The summary text of region_health's latest materialization, None if it has none."""
-    event = instance.get_latest_materialization_event(dg.AssetKey(REGION_HEALTH))
+def recorded_summary(instance: dg.DagsterInstance, keys: RegionKeys) -> str | None:
+    """The summary text of the region's region_health latest materialization, None if it has none."""
+    event = instance.get_latest_materialization_event(keys(REGION_HEALTH))
     if event is None or event.asset_materialization is None:
         return None
     value = event.asset_materialization.metadata.get("summary")

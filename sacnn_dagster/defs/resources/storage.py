@@ -33,6 +33,10 @@ class OutputStorage(dg.ConfigurableResource, ABC):
 
     root: str
 
+    def under(self, folder: str) -> OutputStorage:
+        """The same storage rooted at `<root>/<folder>` (a catalogue's region under the catalogue's root)."""
+        return self.model_copy(update={"root": f"{self.root.rstrip('/')}/{folder}"})
+
     @abstractmethod
     def uri(self, key: str) -> str:
         """Where the object lives, for metadata and logs."""

@@ -15,7 +15,7 @@ from sacnn_dagster.defs.automation.instance_queries import (
 )
 from sacnn_dagster.defs.automation.region_automation import RegionAutomation
 from sacnn_dagster.defs.automation.requests import request_changed
-from sacnn_dagster.defs.automation.run_tags import ESTIMATE_ALL, REASON_TAG, THEN_TAG
+from sacnn_dagster.defs.automation.run_tags import ESTIMATE_ALL, REASON_TAG, THEN_TAG, region_runs
 from sacnn_dagster.defs.resources.region import RegionResource
 from sacnn_dagster.io.input_folder import is_remote
 from sacnn_dagster.versioning.source_scan import VersionCursor
@@ -34,11 +34,12 @@ def build_nightlight_sensor(automation: RegionAutomation) -> dg.SensorDefinition
         return request_changed(
             context,
             features.name,
+            automation.region.name,
             automation.watch.composite_versions(region),
             "composite",
             "new or reprocessed composite",
             unchanged="month(s) with a composite, none new or reprocessed",
-            built=lambda: latest_partition_metadata(context.instance, "ntl_composite", "version"),
+            built=lambda: latest_partition_metadata(context.instance, automation.keys("ntl_composite"), "version"),
         )
 
     return nightlight_sensor
@@ -61,16 +62,16 @@ def build_statistics_sensor(automation: RegionAutomation) -> dg.SensorDefinition
         versions = {"statistics": automation.watch.file_digest(path)}
         cursor = VersionCursor.decode(context.cursor)
         if cursor is None:
-            built = latest_tag(context.instance, "gvio_statistics", DATA_VERSION_TAG)
+            built = latest_tag(context.instance, automation.keys("gvio_statistics"), DATA_VERSION_TAG)
             cursor = VersionCursor().with_known({"statistics": built} if built else {})
         if not cursor.changed(versions):
             return dg.SensorResult(skip_reason=f"{path.name} unchanged", cursor=cursor.encode())
-        if not materialized_months(context.instance, "factory_patches"):
+        if not materialized_months(context.instance, automation.keys("factory_patches")):
             return dg.SensorResult(
                 skip_reason="statistics changed; waiting for monthly features to train on", cursor=cursor.encode()
             )
-        busy = months_in_progress(context.instance, features.name)
-        if busy or context.instance.get_runs(dg.RunsFilter(job_name=retrain.name, statuses=UNFINISHED)):
+        busy = months_in_progress(context.instance, features.name, automation.region.name)
+        if busy or context.instance.get_runs(region_runs(retrain.name, automation.region.name, statuses=UNFINISHED)):
             skip = f"statistics changed; retraining waits for the runs in progress ({len(busy)} month(s) of features)"
             return dg.SensorResult(skip_reason=skip, cursor=cursor.encode())
         request = dg.RunRequest(
