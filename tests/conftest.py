@@ -15,8 +15,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
-#: The S3-compatible endpoint (moto in its own process) is started once per session, on first use.
-pytest_plugins = ["tests.servers.s3"]
+#: The S3-compatible endpoint (moto in its own process) and the PostgreSQL server are started once per
+#: session, on first use.
+pytest_plugins = ["tests.servers.s3", "tests.servers.postgres"]
 
 
 @pytest.fixture(scope="session")
