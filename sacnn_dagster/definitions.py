@@ -14,10 +14,10 @@ from sacnn_dagster.defs.code_location import DEFAULT_REGION, build_definitions
 
 if os.environ.get("SACNN_REGIONS"):
     only = [name.strip() for name in os.environ.get("SACNN_REGION", "").split(",") if name.strip()]
-    # Dagster loads every repository it finds at module scope into the code location.
-    for _repository in catalogue_repositories(
+    repositories = catalogue_repositories(
         os.environ["SACNN_REGIONS"], os.environ.get("SACNN_STORAGE") or None, only or None
-    ):
-        globals()[f"repository_{repository_name(_repository.name)}"] = _repository
+    )
+    # Dagster loads every repository it finds at module scope into the code location: one name each.
+    globals().update({f"repository_{repository_name(r.name)}": r for r in repositories})
 else:
     defs = build_definitions(os.environ.get("SACNN_REGION", DEFAULT_REGION), os.environ.get("SACNN_STORAGE") or None)

@@ -6,11 +6,8 @@ none new for a few sensor ticks), then checks which runs there were and which pa
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from daemon_process import start_daemon, stop_daemon
 from dagster._core.scheduler.instigation import InstigatorType, TickStatus
 from test_sensors import composite_files, reprocess
 
@@ -26,8 +24,6 @@ from sacnn_dagster.defs.automation.run_tags import REASON_TAG
 from sacnn_dagster.defs.automation.settings import AUTOMATION_ENV, INTERVAL_ENV
 from sacnn_dagster.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-ROOT = Path(__file__).parents[1]
-DAEMON = Path(sys.executable).parent / "dagster-daemon"
 #: Composites that arrive after the region was first materialized, out of order.
 LATE = ("2021-12", "2020-03")
 REPROCESSED = "2019-09"
@@ -74,13 +70,7 @@ class Automation:
         return self.root / "daemon.log"
 
     def start(self) -> None:
-        workspace = self.root / "workspace.yaml"
-        workspace.write_text(
-            "load_from:\n  - python_module:\n      module_name: sacnn_dagster.definitions\n"
-            f"      working_directory: {ROOT}\n      location_name: sacnn_dagster\n"
-        )
         env = {
-            **os.environ,
             "DAGSTER_HOME": str(self.home),
             "SACNN_REGION": str(self.region),
             "SACNN_STORAGE": str(self.storage),
@@ -88,27 +78,11 @@ class Automation:
             AUTOMATION_ENV: "running",
         }
         started = time.time()
-        with self.log.open("a") as log:
-            # its own process group: stopping it stops its code server and run workers, and nothing else
-            self.daemon = subprocess.Popen(
-                [str(DAEMON), "run", "-w", str(workspace)],
-                cwd=self.root,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.daemon = start_daemon(self.root, env, self.log)
         self.wait_until(lambda: len(self.ticks("nightlight_sensor", after=started)) >= 1, "the first sensor tick")
 
     def stop(self) -> None:
-        if self.daemon is None or self.daemon.poll() is not None:
-            return
-        os.killpg(self.daemon.pid, signal.SIGTERM)
-        try:
-            self.daemon.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.daemon.pid, signal.SIGKILL)
-            self.daemon.wait()
+        stop_daemon(self.daemon)
 
     def ticks(self, sensor: str, after: float) -> list:
         states = self.instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)

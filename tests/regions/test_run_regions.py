@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import os
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -21,6 +18,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+from daemon_process import start_daemon, stop_daemon
 from test_sensors import composite_files
 from test_sensors_daemon import TEST_INSTANCE_YAML
 
@@ -29,8 +27,6 @@ from sacnn_dagster.defs.automation.settings import AUTOMATION_ENV, INTERVAL_ENV
 from sacnn_dagster.defs.jobs import REGION_TAG
 from sacnn_dagster.demo import DemoSpec, make_demo_region
 
-ROOT = Path(__file__).parents[2]
-DAEMON = Path(sys.executable).parent / "dagster-daemon"
 #: Folder name: (region name, first month, last month). Smaller than the small demo to keep the test short.
 REGIONS = {
     "alpha": ("city-alpha", "2019-07", "2021-12"),
@@ -138,37 +134,18 @@ class CatalogueDaemon:
         self.log = root / "daemon.log"
 
     def start(self) -> None:
-        workspace = self.root / "workspace.yaml"
-        workspace.write_text(
-            "load_from:\n  - python_module:\n      module_name: sacnn_dagster.definitions\n"
-            f"      working_directory: {ROOT}\n      location_name: sacnn_dagster\n"
-        )
         env = {
-            **{k: v for k, v in os.environ.items() if k != "SACNN_REGION"},
             "DAGSTER_HOME": str(self.home),
             "SACNN_REGIONS": str(self.catalogue),
+            "SACNN_REGION": None,  # a catalogue: every region served
             "SACNN_STORAGE": str(self.storage),
             INTERVAL_ENV: "1",
             AUTOMATION_ENV: "running",
         }
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen(
-                [str(DAEMON), "run", "-w", str(workspace)],
-                cwd=self.root,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.process = start_daemon(self.root, env, self.log)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_daemon(self.process)
         self.instance.dispose()
 
     def report(self) -> str:
