@@ -17,6 +17,7 @@ CI) they run as the `postgres` user the package creates, or as a throwaway syste
 
 from __future__ import annotations
 
+import ctypes
 import glob
 import os
 import pwd
@@ -153,6 +154,15 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"postgres did not answer at {url} within {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 
 
+def _stop_with_parent() -> None:
+    """In the server's process before it starts: an interrupt ("fast" shutdown) when the test process dies
+    without its fixture's teardown (killed), so no server outlives the session (Linux's PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGINT)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: teardown alone stops it
+
+
 def _as(user: pwd.struct_passwd | None) -> dict:
     return {} if user is None else {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
 
@@ -195,6 +205,7 @@ def postgres_url() -> str:
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                preexec_fn=_stop_with_parent,
                 **_as(user),
             )
         server = f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/postgres"
