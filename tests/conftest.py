@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
-#: The S3-compatible endpoint (moto in its own process) and the PostgreSQL server are started once per
+#: The S3-compatible endpoint (moto in its own process), the PostgreSQL server and Redis are started once per
 #: session, on first use.
-pytest_plugins = ["tests.servers.s3", "tests.servers.postgres"]
+pytest_plugins = ["tests.servers.s3", "tests.servers.postgres", "tests.servers.redis"]
 
 
 @pytest.fixture(scope="session")

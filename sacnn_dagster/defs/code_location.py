@@ -14,6 +14,7 @@ from sacnn_dagster.defs.asset_keys import RegionKeys
 from sacnn_dagster.defs.automation.definitions import automation_definitions
 from sacnn_dagster.defs.automation.region_automation import RegionAutomation
 from sacnn_dagster.defs.evaluation.definitions import evaluation_definitions
+from sacnn_dagster.defs.executor import executor_from_environment
 from sacnn_dagster.defs.features.definitions import features_definitions
 from sacnn_dagster.defs.jobs import (
     EVALUATION_JOB,
@@ -96,10 +97,8 @@ def build_definitions(
         asset_checks=domains.asset_checks,
         sensors=domains.sensors,
         schedules=domains.schedules,
-        # Steps one after the other in the run's process: the multiprocess default starts a process per
-        # step, which imports the whole stack again, and the monthly chain is sequential anyway (a backfill
-        # of the small demo spent 206 s of its runs outside their steps with it, 5 s without; README).
-        executor=dg.in_process_executor,
+        # $SACNN_EXECUTOR: in process by default, multiprocess, Celery or Kubernetes (defs/executor.py says why).
+        executor=executor_from_environment(),
         resources={
             "region": RegionResource(path=str(region.root), credentials=credentials),
             "storage": output_storage(root, credentials, endpoint_url_from_environment()),

@@ -26,6 +26,7 @@ from sacnn_dagster.defs.catalogue.gvio_regions import (
 )
 from sacnn_dagster.defs.catalogue.region_catalogue import catalogue_spec
 from sacnn_dagster.defs.code_location import build_definitions
+from sacnn_dagster.defs.executor import executor_from_environment
 from sacnn_dagster.defs.resources.credentials import CredentialsResource
 from sacnn_dagster.defs.resources.storage_for_root import endpoint_url_from_environment, output_storage
 from sacnn_dagster.io.s3_catalogue import open_catalogue
@@ -103,7 +104,7 @@ def catalogue_repository(catalogue: Catalogue, served: list[str], bad: list[BadR
                 storage_root or DEFAULT_STORAGE, CredentialsResource.from_environment(), endpoint_url_from_environment()
             )
         },
-        executor=dg.in_process_executor,
+        executor=executor_from_environment(),
     )
 
 
