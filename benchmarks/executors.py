@@ -93,7 +93,8 @@ def start_workers(count: int, env: dict[str, str], folder: Path) -> list[subproc
             workers.append(
                 subprocess.Popen(
                     [str(BIN / "celery"), "-A", "dagster_celery.app", "worker", "-n", f"w{i}@%h", "-c", "1"]
-                    + ["--prefetch-multiplier", "1", "-Q", "dagster", "--without-gossip", "--without-mingle"],
+                    + ["--prefetch-multiplier", "1", "-Q", "dagster", "--loglevel", "INFO", "--without-gossip"]
+                    + ["--without-mingle"],
                     cwd=ROOT,
                     env=env,
                     stdout=out,
@@ -181,7 +182,10 @@ def main(argv: list[str]) -> int:
                     finally:
                         stop(workers)
                     results[label].append((wall, step_seconds(home)))
-                    print(f"repeat {repeat} {label}: {wall:.1f} s", file=sys.stderr, flush=True)
+                    print(
+                        f"repeat {repeat} {label}: wall {wall:.1f} s, steps {results[label][-1][1]:.1f} s",
+                        file=sys.stderr,
+                    )
         finally:
             redis.terminate()
             redis.wait()

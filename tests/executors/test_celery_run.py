@@ -173,5 +173,7 @@ def test_celery_run_on_two_workers_gives_the_in_process_bytes(
     steps = ["gvio_statistics", "ntl_composite", "ntl_clean", "factories", "factory_patches", "gvio_model"]
     assert {step.split("/")[1] for step in step_workers} >= {*steps, "gvio_estimate", "gvio_grid"}
     assert {worker.split("@")[0] for worker in step_workers.values()} == set(WORKERS), step_workers
-    # the broker's password stays in the environment: no run config, event or log message of the instance has it
+    # the broker's password stays in the environment: no run config, event or log message of the instance has it,
+    # and the workers' own logs show it masked
     assert not [line for line in everything if REDIS_PASSWORD in line]
+    assert not [log for _, log in workers if REDIS_PASSWORD in log.read_text()]
