@@ -61,6 +61,8 @@ def test_celery_reads_the_broker_from_the_environment_when_it_runs(monkeypatch):
 def test_k8s(monkeypatch):
     monkeypatch.setenv("SACNN_EXECUTOR", "k8s")
     assert executor_from_environment().name == "k8s"
+    monkeypatch.setenv("SACNN_MAX_CONCURRENT", "3")
+    assert executor_from_environment().config_schema.resolve_config({}).value["config"]["max_concurrent"] == 3
 
 
 def test_an_unknown_executor_fails_the_load(monkeypatch, small_demo_region):
