@@ -56,6 +56,12 @@ def patch_half_size(grid: Grid, buffer_m: float, max_abs_lat: float) -> tuple[in
     return ky, kx
 
 
+#: Factories gathered at a time: the (block, h, w) temporaries (distances in float64, one-hot land use of
+#: (block, h, w, classes)) stay near 100 MB whatever the month's number of factories; at a million factories
+#: at once they were several GB. Each factory's features depend on its own window only: the same numbers.
+FACTORY_BLOCK = 16_384
+
+
 def extract_patches(
     ntl: np.ndarray, landuse_index: np.ndarray, grid: Grid, lng: np.ndarray, lat: np.ndarray, buffer_m: float
 ) -> Patches:
@@ -63,6 +69,32 @@ def extract_patches(
     lat = np.asarray(lat, dtype=np.float64)
     n = lng.size
     ky, kx = patch_half_size(grid, buffer_m, float(np.abs(lat).max()) if n else 0.0)
+    if n <= FACTORY_BLOCK:
+        return _patch_block(ntl, landuse_index, grid, lng, lat, buffer_m, ky, kx)
+    windows = np.empty((n, 2 * ky + 1, 2 * kx + 1), dtype=np.float32)
+    rows = np.empty(n, dtype=np.int64)
+    cols = np.empty(n, dtype=np.int64)
+    features = {name: np.empty(n, dtype=np.float64) for name in FEATURE_COLUMNS}
+    for start in range(0, n, FACTORY_BLOCK):
+        part = slice(start, min(start + FACTORY_BLOCK, n))
+        block = _patch_block(ntl, landuse_index, grid, lng[part], lat[part], buffer_m, ky, kx)
+        windows[part], rows[part], cols[part] = block.windows, block.rows, block.cols
+        for name in FEATURE_COLUMNS:
+            features[name][part] = block.features[name]
+    return Patches(windows=windows, rows=rows, cols=cols, features=features)
+
+
+def _patch_block(
+    ntl: np.ndarray,
+    landuse_index: np.ndarray,
+    grid: Grid,
+    lng: np.ndarray,
+    lat: np.ndarray,
+    buffer_m: float,
+    ky: int,
+    kx: int,
+) -> Patches:
+    """`extract_patches` for some of the factories, the patch size (ky, kx) given."""
     rows, cols = grid.xy_to_rowcol(lng, lat)
 
     dr = np.arange(-ky, ky + 1)

@@ -39,7 +39,9 @@ def _file_grid(ds) -> Grid:
 
 
 #: Inputs are read-only to us: GDAL would otherwise leave a `.properties` index beside every .gz it reads.
-_READ_ONLY_ENV = {"CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO"}
+#: A window is read once: its tiles decoded on every core, through a small block cache (MB) rather than GDAL's
+#: default 5 % of the machine's memory, which would hold a second copy of a country's window.
+_READ_ONLY_ENV = {"CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO", "GDAL_NUM_THREADS": "ALL_CPUS", "GDAL_CACHEMAX": 64}
 
 
 @contextmanager
@@ -84,7 +86,7 @@ def _read_into(source: LayerSource, target: np.ndarray, grid: Grid, lattice_name
         if r1 <= r0 or c1 <= c0:
             return
         try:
-            data = ds.read(1, window=Window(c0, r0, c1 - c0, r1 - r0)).astype(np.float32)
+            data = ds.read(1, window=Window(c0, r0, c1 - c0, r1 - r0)).astype(np.float32, copy=False)
         except (rasterio.errors.RasterioError, CPLE_BaseError) as exc:
             # GDAL's own words ("Read failed. See previous exception...") name no file: a truncated composite
             raise UnreadableComposite(source.file, f"truncated or damaged: {exc}") from exc

@@ -30,6 +30,7 @@ from sacnn_dagster.models.base import (
 )
 from sacnn_dagster.models.dataset import Labels, MonthlyDataset
 from sacnn_dagster.models.inputs import model_inputs
+from sacnn_dagster.models.sacnn.memory import DEFAULT_MEMORY_LIMIT, PREDICT_BATCH, refuse_if_too_large
 from sacnn_dagster.models.sacnn.network import SacnnNet, image_side
 from sacnn_dagster.models.sacnn.preprocessing import (
     INPUT_MODES,
@@ -69,6 +70,9 @@ class SacnnModel(MonthlyModel):
     #: Called as on_epoch(epoch, monthly estimates of every month) at the start and after each training
     #: epoch (benchmarks/sacnn_training_curve.py); None in the pipeline.
     on_epoch: Callable[[int, np.ndarray], None] | None = None
+    #: The memory SA-CNN may plan to use; a region whose month images need more is refused before any work
+    #: (`memory.refuse_if_too_large`). Not part of the configuration: it does not change what is learned.
+    memory_limit_bytes: int = DEFAULT_MEMORY_LIMIT
 
     def __init__(
         self,
@@ -121,6 +125,8 @@ class SacnnModel(MonthlyModel):
     def fit(self, data: MonthlyDataset, labels: Labels) -> dict:
         check_labels(data, labels)
         cfg = self.config
+        m, r, f = data.tables.shape
+        refuse_if_too_large(m, r, f, cfg["batch_size"], True, self.memory_limit_bytes)
         start = time.perf_counter()
         device = resolve_device(cfg["device"])
         self.state = {}
@@ -197,7 +203,7 @@ class SacnnModel(MonthlyModel):
             "start_loss": run.start_loss if math.isfinite(run.start_loss) else None,
         }
 
-    def _raw_predict(self, images: torch.Tensor, svec: torch.Tensor, batch: int = 16) -> np.ndarray:
+    def _raw_predict(self, images: torch.Tensor, svec: torch.Tensor, batch: int = PREDICT_BATCH) -> np.ndarray:
         out = [
             self.net(images[i : i + batch], svec[i : i + batch]).cpu().double().numpy()
             for i in range(0, images.shape[0], batch)
@@ -208,6 +214,14 @@ class SacnnModel(MonthlyModel):
     def predict(self, data: MonthlyDataset) -> Prediction:
         if self.net is None:
             raise RuntimeError("the model is not trained")
+        refuse_if_too_large(
+            len(data.months),
+            self.state["n_factories"],
+            self.state["n_features"],
+            PREDICT_BATCH,
+            False,
+            self.memory_limit_bytes,
+        )
         device = next(self.net.parameters()).device
         tables, scalars, _ = self._inputs(data)
         images, svec = model_tensors(tables, scalars, self.transform, self.state, device)
