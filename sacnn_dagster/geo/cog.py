@@ -70,10 +70,11 @@ def _write(
             dst.update_tags(**tags)
 
 
-#: Reading a whole band: its tiles decoded on every core, and a small block cache (MB), since each tile is read
+#: Reading a whole band: its tiles decoded on every core, and a 64 MB block cache (in bytes: rasterio sets it as
+#: such, restored afterwards), since each tile is read
 #: once. GDAL's default cache (5 % of the machine's memory) otherwise holds a copy of what was just read: 500 MB
 #: more at the peak for a country's band on a 24 GB machine, for no speed.
-READ_ENV = {"GDAL_NUM_THREADS": "ALL_CPUS", "GDAL_CACHEMAX": 64}
+READ_ENV = {"GDAL_NUM_THREADS": "ALL_CPUS", "GDAL_CACHEMAX": 64 * 2**20}
 
 
 def read_band(path: str | Path, band: int = 1) -> tuple[np.ndarray, Grid]:

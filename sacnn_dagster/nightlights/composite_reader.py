@@ -39,9 +39,13 @@ def _file_grid(ds) -> Grid:
 
 
 #: Inputs are read-only to us: GDAL would otherwise leave a `.properties` index beside every .gz it reads.
-#: A window is read once: its tiles decoded on every core, through a small block cache (MB) rather than GDAL's
-#: default 5 % of the machine's memory, which would hold a second copy of a country's window.
-_READ_ONLY_ENV = {"CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO", "GDAL_NUM_THREADS": "ALL_CPUS", "GDAL_CACHEMAX": 64}
+#: A window is read once: its tiles decoded on every core, through a 64 MB block cache (bytes) rather than
+#: GDAL's default 5 % of the machine's memory, which would hold a second copy of a country's window.
+_READ_ONLY_ENV = {
+    "CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO",
+    "GDAL_NUM_THREADS": "ALL_CPUS",
+    "GDAL_CACHEMAX": 64 * 2**20,
+}
 
 
 @contextmanager
