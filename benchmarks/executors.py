@@ -105,6 +105,7 @@ def start_workers(count: int, env: dict[str, str], folder: Path) -> list[subproc
         deadline = time.monotonic() + 120
         while b" ready." not in log.read_bytes():
             if time.monotonic() > deadline or workers[-1].poll() is not None:
+                stop(workers)  # none left behind
                 raise SystemExit(f"Celery worker w{i} did not start:\n{log.read_text()[-2000:]}")
             time.sleep(0.2)
     return workers
