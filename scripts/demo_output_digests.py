@@ -8,8 +8,9 @@ alone checks against it (a change meant to alter outputs records it again, sayin
 
 Nothing differs between two runs of the same code (the timings are in the runs' metadata, not in the files).
 One thing differs between two versions of the code on purpose: the model version (gvio_model/<version>/) is
-a digest of the models' source files, so any edit of them names a new folder. The check pins that digest to
-the recorded one for its run, so that every path and every byte can be compared as they are.
+a digest of the models' source files and of the code they import (`MODEL_CODE`), so any edit of them names a
+new folder. The check pins both digests to the recorded ones for its run, so that every path and every byte
+can be compared as they are.
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ def digests(root: Path) -> dict[str, str]:
     return out
 
 
-def run_small_demo(work: Path, models_digest: str | None) -> tuple[dict[str, str], str]:
+def run_small_demo(work: Path, pinned: dict[str, str] | None) -> tuple[dict[str, str], dict[str, str]]:
     from sacnn_dagster.cli.run import INSTANCE_YAML, run_region
+    from sacnn_dagster.defs.model import gvio_model
     from sacnn_dagster.demo import DemoSpec, make_demo_region
     from sacnn_dagster.models import suite
 
-    if models_digest is not None:
-        suite.models_code_digest = lambda: models_digest
+    if pinned is not None:
+        suite.models_code_digest = lambda: pinned["models_code_digest"]
+        gvio_model.MODEL_CODE = pinned["model_code"]
     region, storage, home = work / "region", work / "out", work / "home"
     make_demo_region(region, DemoSpec.small())
     home.mkdir()
@@ -45,19 +48,19 @@ def run_small_demo(work: Path, models_digest: str | None) -> tuple[dict[str, str
         report = run_region(region, storage_root=str(storage), instance=instance, echo=lambda _: None)
     if not report.ok:
         raise SystemExit(f"the small demo failed: {report.failures}")
-    return digests(storage), suite.models_code_digest()
+    return digests(storage), {"models_code_digest": suite.models_code_digest(), "model_code": gvio_model.MODEL_CODE}
 
 
 def main(argv: list[str]) -> int:
     command, file = argv[0], Path(argv[1])
     with tempfile.TemporaryDirectory() as work:
         if command == "record":
-            files, models_digest = run_small_demo(Path(work), None)
-            file.write_text(json.dumps({"models_code_digest": models_digest, "files": files}, indent=1) + "\n")
+            files, pins = run_small_demo(Path(work), None)
+            file.write_text(json.dumps({**pins, "files": files}, indent=1) + "\n")
             print(f"{len(files)} files recorded in {file}")
             return 0
         recorded = json.loads(file.read_text())
-        files, _ = run_small_demo(Path(work), recorded["models_code_digest"])
+        files, _ = run_small_demo(Path(work), recorded)
     want = recorded["files"]
     differ = sorted(k for k in want.keys() & files.keys() if want[k] != files[k])
     missing, extra = sorted(want.keys() - files.keys()), sorted(files.keys() - want.keys())
