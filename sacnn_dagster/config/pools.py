@@ -13,8 +13,8 @@ POOL_PREFIX = "download_"
 
 def download_pool(settings: NightlightSettings) -> str | None:
     """`download_<host>` (dots and other signs as `_`, e.g. `download_eogdata_mines_edu`) for a remote source;
-    `download_s3_<bucket>` for S3; None for a local folder (nothing downloaded, no pool)."""
-    if settings.source == "local" or not settings.url:
+    `download_s3_<bucket>` for S3; None for a local folder (nothing downloaded, no pool), `geotiff`'s included."""
+    if settings.source == "local" or not settings.url or not settings.url.startswith(("s3://", "http://", "https://")):
         return None
     parsed = urlparse(settings.url)
     host = f"s3_{parsed.netloc}" if parsed.scheme == "s3" else parsed.hostname or parsed.netloc

@@ -10,6 +10,7 @@ from sacnn_dagster.io.input_folder import LocalFolder
 from sacnn_dagster.io.open_folder import open_input_folder
 from sacnn_dagster.nightlights.black_marble import BlackMarbleSource
 from sacnn_dagster.nightlights.eog_http import EogHttpSource
+from sacnn_dagster.nightlights.geotiff_source import GeoTiffSource
 from sacnn_dagster.nightlights.source import EogNamedSource, NightlightSource
 
 
@@ -34,6 +35,12 @@ def open_nightlight_source(
     if kind == "s3":
         folder = open_input_folder(settings.url, credentials, cache, s3_endpoint_url=s3_endpoint_url)
         return EogNamedSource(folder, satellites, configs, aoi_bounds)
+    if kind == "geotiff":
+        location = settings.url or "nightlights"
+        if not location.startswith(("s3://", "http://", "https://")) and not Path(location).is_absolute():
+            location = str(region_root / location)
+        folder = open_input_folder(location, credentials, cache, s3_endpoint_url=s3_endpoint_url)
+        return GeoTiffSource(folder, settings, aoi_bounds)
     if kind == "eog":
         return EogHttpSource(settings, satellites, configs, aoi_bounds, credentials, cache)
     if kind == "blackmarble":

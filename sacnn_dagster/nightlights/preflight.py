@@ -10,6 +10,7 @@ from __future__ import annotations
 from sacnn_dagster.geo.grid import Grid
 from sacnn_dagster.nightlights.composite_reader import UnreadableComposite, layer_grid, off_lattice
 from sacnn_dagster.nightlights.eog_names import group_tiles, tile_bounds
+from sacnn_dagster.nightlights.geotiff_source import GeoTiffSource
 from sacnn_dagster.nightlights.source import EogNamedSource, NightlightSource
 
 Bounds = tuple[float, float, float, float]
@@ -61,9 +62,12 @@ def _listed_extents(source: EogNamedSource) -> list[Bounds]:
 
 def boundary_problems(source: NightlightSource, boundary: Bounds) -> list[str]:
     """The boundary must overlap the composites the source lists (all months together)."""
-    if not isinstance(source, EogNamedSource):
+    if isinstance(source, GeoTiffSource):
+        boxes = source.listed_extents()
+    elif isinstance(source, EogNamedSource):
+        boxes = _listed_extents(source)
+    else:
         return []
-    boxes = _listed_extents(source)
     if not boxes or any(_overlaps(boundary, b) for b in boxes):
         return []
     return [
@@ -75,7 +79,10 @@ def boundary_problems(source: NightlightSource, boundary: Bounds) -> list[str]:
 
 def lattice_problems(source: NightlightSource, months: list[str]) -> list[str]:
     """Every month's files on the region's pixel lattice (its first month's): from headers, local folders only
-    (a remote file would have to be downloaded; its month is checked when it is read)."""
+    (a remote file would have to be downloaded; its month is checked when it is read). A geotiff source's
+    lattice is its first month's, whatever it is: EOG's or not."""
+    if isinstance(source, GeoTiffSource):
+        return source.lattice_problems(months)
     if not isinstance(source, EogNamedSource) or source.local_folder() is None:
         return []
     reference = source.reference_lattice()

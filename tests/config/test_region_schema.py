@@ -113,7 +113,7 @@ def test_a_wrong_type_names_the_key_the_value_and_what_is_allowed(tmp_path, sett
         ({"checks": {"min_share_observed": float("inf")}}, "checks.min_share_observed must be a non-negative share"),
         (
             {"nightlights": {"source": "eogg"}},
-            "nightlights.source must be 'local', 'eog', 'blackmarble' or 's3', not 'eogg'",
+            "nightlights.source must be 'local', 'eog', 'blackmarble', 's3' or 'geotiff', not 'eogg'",
         ),
         ({"nightlights": {"layout": "tiles"}}, "nightlights.layout must be 'tiled' or 'notile', not 'tiles'"),
         ({"nightlights": {"source": "s3"}}, "nightlights: url must be s3://bucket/prefix for source s3, not None"),
