@@ -34,6 +34,7 @@ from sacnn_dagster.defs.resources.credentials import CredentialsResource
 from sacnn_dagster.defs.resources.region import RegionResource
 from sacnn_dagster.defs.resources.storage_for_root import endpoint_url_from_environment, output_storage
 from sacnn_dagster.defs.sources.definitions import sources_definitions
+from sacnn_dagster.defs.stac.definitions import stac_definitions
 
 __all__ = [
     "DEFAULT_REGION",
@@ -80,6 +81,7 @@ def build_definitions(
         features_definitions(region, partitions, automation),
         model_definitions(),
         outputs_definitions(region, partitions, has_districts),
+        stac_definitions(partitions, has_districts),
         evaluation_definitions(region, has_districts),
         automation_definitions(automation),
         monitoring_definitions(region, keys, monitored, automation.status),

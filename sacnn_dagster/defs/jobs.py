@@ -62,6 +62,7 @@ def build_jobs(
         )
 
     outputs = ["gvio_estimate", "gvio_factory", "gvio_grid", *(["gvio_by_district"] if has_districts else [])]
+    outputs.append("stac_catalog")  # the STAC catalogue of every output, rebuilt after them (defs/stac/)
     return RegionJobs(
         reference=job(REFERENCE_JOB, "gvio_statistics"),
         features=job(FEATURES_JOB, "ntl_composite", "ntl_clean", "factories", "factory_patches", monthly=True),
