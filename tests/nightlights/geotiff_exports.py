@@ -84,3 +84,21 @@ def geotiff_region(region: Path, target: Path, exports: str = "ee-exports", **ni
     load_region(target)  # the schema takes it
     assert shapely.box(*RegionResource(path=str(target), credentials=CredentialsResource()).boundary.bounds)
     return target
+
+
+def rewrite(path: Path, change) -> None:
+    """The month exported again: same name, its grid, bands or CRS changed by `change(grid, radiance,
+    coverage, crs)`."""
+    with rasterio.open(path) as ds:
+        grid = Grid.from_transform(ds.transform, ds.width, ds.height)
+        radiance, coverage = ds.read(1), ds.read(2)
+        crs = ds.crs.to_string()
+    grid, radiance, coverage, crs = change(grid, radiance, coverage, crs)
+    write_export(path, grid, radiance, coverage, crs)
+
+
+def brighter(grid: Grid, radiance: np.ndarray, coverage: np.ndarray, crs: str):
+    """A re-export with every radiance inside the margin half as bright again (a corrected month)."""
+    radiance = radiance.copy()
+    radiance[np.isfinite(radiance) & (radiance != MARGIN_VALUE)] *= 1.5
+    return grid, radiance, coverage, crs

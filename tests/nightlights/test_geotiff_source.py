@@ -13,7 +13,6 @@ from pathlib import Path
 import dagster as dg
 import numpy as np
 import pytest
-import rasterio
 import yaml
 
 from sacnn_dagster.cli.run import run_region
@@ -26,7 +25,7 @@ from sacnn_dagster.defs.resources import CredentialsResource, RegionResource
 from sacnn_dagster.geo.grid import Grid
 from sacnn_dagster.nightlights.geotiff_source import GeoTiffSource, LatticeMismatch, pattern_regex
 from sacnn_dagster.nightlights.preflight import RegionInputError, check_region
-from tests.nightlights.geotiff_exports import MARGIN_VALUE, geotiff_region, write_export
+from tests.nightlights.geotiff_exports import MARGIN_VALUE, brighter, geotiff_region, rewrite
 from tests.test_sensors import evaluate, report_built, stretches
 
 
@@ -45,16 +44,6 @@ def region(exported, tmp_path) -> Path:
     copy = tmp_path / "region"
     shutil.copytree(exported, copy)
     return copy
-
-
-def rewrite(path: Path, change) -> None:
-    """The month exported again: same name, its bands changed by `change` (in place)."""
-    with rasterio.open(path) as ds:
-        grid = Grid.from_transform(ds.transform, ds.width, ds.height)
-        radiance, coverage = ds.read(1), ds.read(2)
-        crs = ds.crs.to_string()
-    grid, radiance, coverage, crs = change(grid, radiance, coverage, crs)
-    write_export(path, grid, radiance, coverage, crs)
 
 
 # --- the same composites and grids as from the EOG folder ------------------------------------------------
@@ -194,11 +183,6 @@ def test_a_re_exported_month_gets_a_new_version_and_reruns_alone(region, instanc
     assert not first.run_requests  # a materialized region starts nothing
 
     path = region / "ee-exports" / "2021-02.tif"
-
-    def brighter(g, r, c, crs):
-        r = r.copy()
-        r[np.isfinite(r) & (r != MARGIN_VALUE)] *= 1.5
-        return g, r, c, crs
 
     rewrite(path, brighter)
     result = evaluate(defs, "nightlight_sensor", instance, region, cursor=first.cursor)
