@@ -206,3 +206,33 @@ def test_a_local_export_folder_downloads_nothing_and_a_bucket_has_its_pool():
         download_pool(NightlightSettings(source="geotiff", url="s3://viirs-exports/pearl"))
         == "download_s3_viirs_exports"
     )
+
+
+def test_exports_under_an_s3_prefix_read_and_version_as_in_a_folder(exported, s3_bucket, tmp_path, monkeypatch):
+    """The same files under s3:// (moto): the same months, versions (the content's sha256) and composites; an
+    object uploaded again with other content gets a new version, the others keep theirs."""
+    monkeypatch.setenv("SACNN_CACHE", str(tmp_path / "cache"))
+    s3_bucket.upload(exported / "ee-exports", "exports/pearl")
+    region = tmp_path / "region"
+    shutil.copytree(exported, region, ignore=shutil.ignore_patterns("ee-exports"))
+    spec = yaml.safe_load((region / "region.yaml").read_text())
+    spec["nightlights"] = {**spec["nightlights"], "url": s3_bucket.url("exports/pearl")}
+    spec["s3_endpoint_url"] = s3_bucket.endpoint_url
+    (region / "region.yaml").write_text(yaml.safe_dump(spec))
+    local, remote = resource(exported), resource(region)
+    versions = local.nightlights.available_months()
+    assert remote.nightlights.available_months() == versions
+    for month in ("2019-07", "2021-02"):
+        a, b = local.nightlights.fetch(month, local.boundary), remote.nightlights.fetch(month, remote.boundary)
+        assert a.composite.radiance.tobytes() == b.composite.radiance.tobytes()
+        assert b.source_files == [f"{s3_bucket.url('exports/pearl')}/{month}.tif"] and b.version == versions[month]
+    check_region(remote.nightlights, remote.boundary.bounds, list(versions))  # headers of remote files: not read
+
+    copy = tmp_path / "2021-02.tif"
+    shutil.copy(exported / "ee-exports" / "2021-02.tif", copy)
+    rewrite(copy, brighter)
+    s3_bucket.fs.put_file(str(copy), f"{s3_bucket.name}/exports/pearl/2021-02.tif")
+    remote.nightlights.forget_listings()
+    new = remote.nightlights.available_months()
+    assert new["2021-02"] != versions["2021-02"]
+    assert {m: v for m, v in new.items() if m != "2021-02"} == {m: v for m, v in versions.items() if m != "2021-02"}
