@@ -236,3 +236,11 @@ def test_exports_under_an_s3_prefix_read_and_version_as_in_a_folder(exported, s3
     new = remote.nightlights.available_months()
     assert new["2021-02"] != versions["2021-02"]
     assert {m: v for m, v in new.items() if m != "2021-02"} == {m: v for m, v in versions.items() if m != "2021-02"}
+
+
+def test_a_local_export_folder_is_looked_at_as_often_as_a_local_eog_folder(exported, tmp_path, monkeypatch):
+    from sacnn_dagster.defs.automation.settings import INTERVAL_ENV, LOCAL_INTERVAL_S
+
+    monkeypatch.delenv(INTERVAL_ENV, raising=False)
+    sensor = build_definitions(exported, str(tmp_path / "out")).resolve_sensor_def("nightlight_sensor")
+    assert sensor.minimum_interval_seconds == LOCAL_INTERVAL_S  # a folder is cheap to look at; a server is not

@@ -24,7 +24,13 @@ from sacnn_dagster.versioning.source_scan import VersionCursor
 def build_nightlight_sensor(automation: RegionAutomation) -> dg.SensorDefinition:
     features = automation.jobs.features
 
-    @dg.sensor(job=features, **automation.watching(remote=automation.region.nightlights.source != "local"))
+    settings = automation.region.nightlights
+    # a local folder (the default, or a geotiff source's folder) is looked at every minute, a server hourly
+    local = settings.source == "local" or (
+        settings.source == "geotiff" and not is_remote(automation.region.resolve(settings.url or "nightlights"))
+    )
+
+    @dg.sensor(job=features, **automation.watching(remote=not local))
     def nightlight_sensor(context: dg.SensorEvaluationContext, region: RegionResource) -> dg.SensorResult:
         """Looks for new and reprocessed VIIRS composites. A month whose composite appears (late or out of
         order included) or whose chosen file changes (a newer processing stamp) gets its features rebuilt,
