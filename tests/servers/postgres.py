@@ -24,16 +24,16 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.servers.loopback import free_port, wait_until_up
 
 USER = "sacnn"
 PASSWORD = "test-pg-password-never-in-files"
@@ -88,12 +88,6 @@ def _os_user() -> pwd.struct_passwd | None:
     return pwd.getpwnam(THROWAWAY_OS_USER)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _connect(url: str, dbname: str = "postgres"):
     import psycopg2
 
@@ -142,16 +136,9 @@ def write_dagster_yaml(home: Path, url: str, extra_yaml: str = "") -> Path:
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     import psycopg2
 
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"postgres exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            _connect(url).close()
-            return
-        except psycopg2.OperationalError:
-            time.sleep(0.2)
-    raise RuntimeError(f"postgres did not answer at {url} within {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+    wait_until_up(
+        f"postgres at {url}", lambda: _connect(url).close(), process, log, not_yet=(psycopg2.OperationalError,)
+    )
 
 
 def _stop_with_parent() -> None:
@@ -196,7 +183,7 @@ def postgres_url() -> str:
         if initdb.returncode != 0:
             raise RuntimeError(f"initdb failed ({initdb.returncode}):\n{initdb.stdout[-2000:]}{initdb.stderr[-2000:]}")
 
-        port = _free_port()
+        port = free_port()
         settings = [arg for key, value in SERVER_SETTINGS.items() for arg in ("-c", f"{key}={value}")]
         with log.open("wb") as out:
             process = subprocess.Popen(

@@ -10,37 +10,24 @@ tests/conftest.py lists this module in `pytest_plugins`. `redis_url` (session) i
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.servers.loopback import free_port, wait_until_up
+
 PASSWORD = "test-redis-password-never-in-the-instance"
-START_TIMEOUT_S = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     import redis
 
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"redis-server exited with {process.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            with redis.Redis.from_url(url, socket_timeout=1) as client:
-                client.ping()
-            return
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.1)
-    raise RuntimeError(f"redis-server did not answer within {START_TIMEOUT_S} s:\n{log.read_text()[-2000:]}")
+    def ping() -> None:
+        with redis.Redis.from_url(url, socket_timeout=1) as client:
+            client.ping()
+
+    wait_until_up("redis-server", ping, process, log, not_yet=(redis.exceptions.ConnectionError,))
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +36,7 @@ def redis_url(tmp_path_factory) -> str:
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not Path(binary).is_file():
         pytest.fail("redis-server is not installed (`apt-get install -y redis-server`; `make test` does it)")
-    port = _free_port()
+    port = free_port()
     folder = tmp_path_factory.mktemp("redis")
     log = folder / "server.log"
     url = f"redis://:{PASSWORD}@127.0.0.1:{port}"

@@ -9,10 +9,8 @@ to `s3_bucket.endpoint_url`.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -21,34 +19,22 @@ from pathlib import Path
 import pytest
 import s3fs
 
+from tests.servers.loopback import free_port, wait_until_up
+
 ACCESS_KEY = "AKIATESTACCESSKEY001"
 SECRET_KEY = "test-secret-key-never-in-messages"
-START_TIMEOUT_S = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"moto server exited with {process.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"moto server did not answer at {url} within {START_TIMEOUT_S} s:\n{log.read_text()[-2000:]}")
+    wait_until_up(
+        f"moto server at {url}", lambda: urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close(), process, log
+    )
 
 
 @pytest.fixture(scope="session")
 def s3_endpoint(tmp_path_factory) -> str:
     """The URL of a moto S3 server running in its own process for the whole session."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("moto") / "server.log"
     with log.open("wb") as out:
