@@ -54,14 +54,14 @@ def test_settings_as_env_vars_and_secrets_from_the_kubernetes_secret():
 
 
 def test_the_container_context_is_valid_for_the_kubernetes_agent():
-    container_context = pytest.importorskip("dagster_k8s.container_context")
     from dagster import DagsterInvalidConfigError
+    from dagster_k8s.container_context import K8sContainerContext  # a dependency of the project (pyproject)
 
-    context = container_context.K8sContainerContext.create_from_config(location().container_context)
+    context = K8sContainerContext.create_from_config(location().container_context)
     # what the run pods get: the Secret as envFrom, the settings as env
     container = context.run_k8s_config.container_config
     assert {"secret_ref": {"name": "sacnn-dagster-secrets"}} in container["env_from"]
     assert {"name": "SACNN_REGIONS", "value": "s3://CHANGE-ME-bucket/regions"} in container["env"]
     wrong = {"k8s": {**location().container_context["k8s"], "env_secret": ["sacnn-dagster-secrets"]}}
     with pytest.raises(DagsterInvalidConfigError):
-        container_context.K8sContainerContext.create_from_config(wrong)
+        K8sContainerContext.create_from_config(wrong)
