@@ -38,3 +38,13 @@ def wait_until_up(
         except not_yet:
             time.sleep(0.1)
     raise RuntimeError(f"{name} did not answer within {timeout_s} s:\n{log.read_text()[-3000:]}")
+
+
+def stop(process: subprocess.Popen, grace_s: float = 10) -> None:
+    """Asks the server to stop; kills it if it has not after `grace_s`."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers.loopback import free_port, wait_until_up
+from tests.servers.loopback import free_port, stop, wait_until_up
 
 PASSWORD = "test-redis-password-never-in-the-instance"
 
@@ -52,9 +52,4 @@ def redis_url(tmp_path_factory) -> str:
         _wait_until_up(url, process, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

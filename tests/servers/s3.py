@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import s3fs
 
-from tests.servers.loopback import free_port, wait_until_up
+from tests.servers.loopback import free_port, stop, wait_until_up
 
 ACCESS_KEY = "AKIATESTACCESSKEY001"
 SECRET_KEY = "test-secret-key-never-in-messages"
@@ -47,12 +47,7 @@ def s3_endpoint(tmp_path_factory) -> str:
         _wait_until_up(url, process, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @dataclass
