@@ -18,7 +18,7 @@ from sacnn_dagster.cli.run import RunReport, ensure_dagster_home, run_region
 from sacnn_dagster.cli.summary import QUIET_CONSOLE
 from sacnn_dagster.config.catalogue import Catalogue, outside_range
 from sacnn_dagster.defs.asset_keys import RegionKeys
-from sacnn_dagster.defs.catalogue.gvio_regions import GVIO_REGIONS, GVIO_REGIONS_JOB, region_rows
+from sacnn_dagster.defs.catalogue.gvio_regions import GVIO_REGIONS, GVIO_REGIONS_JOB, newest_row
 from sacnn_dagster.defs.catalogue.location import DEFAULT_STORAGE, catalogue_repository, region_storage
 from sacnn_dagster.defs.resources.credentials import CredentialsResource
 from sacnn_dagster.defs.resources.storage_for_root import endpoint_url_from_environment, output_storage
@@ -125,8 +125,7 @@ def latest_estimate(name: str, storage_root: str | None) -> str:
     storage = output_storage(
         storage_root or DEFAULT_STORAGE, CredentialsResource.from_environment(), endpoint_url_from_environment()
     )
-    rows = region_rows(name, storage.under(name))
-    if not rows:
+    row = newest_row(name, storage.under(name))
+    if row is None:
         return "none"
-    row = rows[-1]
     return f"{row['month']}: {row['estimate']:.1f} [{row['lower']:.1f}, {row['upper']:.1f}] ({row['model']})"

@@ -20,17 +20,28 @@ GVIO_REGIONS_JOB = "gvio_regions_job"
 REGIONS_CHART = "previews/gvio_regions.png"
 
 
-def region_rows(name: str, storage: OutputStorage) -> list[dict]:
-    """One row per month the region `name` has an estimate for (its storage: `<catalogue storage>/<name>/`)."""
+def region_rows(name: str, storage: OutputStorage, months: list[str] | None = None) -> list[dict]:
+    """One row per month the region `name` has an estimate for (its storage: `<catalogue storage>/<name>/`), or
+    for those of `months`."""
     statistics = None
     if storage.exists(STATISTICS_FILE):
         with storage.reading(STATISTICS_FILE) as path:
             statistics = pd.read_parquet(path)
     rows = []
-    for month in months_stored(storage.list_keys("gvio_estimate"), "gvio_estimate"):
+    for month in months if months is not None else estimated_months(storage):
         with storage.reading(month_file("gvio_estimate", month)) as path:
             rows.append(region_row(name, month, pd.read_parquet(path), statistics))
     return rows
+
+
+def estimated_months(storage: OutputStorage) -> list[str]:
+    return months_stored(storage.list_keys("gvio_estimate"), "gvio_estimate")
+
+
+def newest_row(name: str, storage: OutputStorage) -> dict | None:
+    """The row of the region's newest estimated month (its file alone read), None before any."""
+    months = estimated_months(storage)
+    return region_rows(name, storage, months[-1:])[0] if months else None
 
 
 def _markdown(table: pd.DataFrame) -> str:
